@@ -1,0 +1,52 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Archive.Data.Dictionaries;
+
+internal sealed class FeatureDictionaryConfiguration : IEntityTypeConfiguration<FeatureDictionary>
+{
+    public void Configure(EntityTypeBuilder<FeatureDictionary> builder)
+    {
+        builder.HasIndex(d => d.Slug).IsUnique();
+        builder.Property(d => d.Slug).HasMaxLength(100);
+        builder.Property(d => d.Title).HasMaxLength(300);
+        builder.Property(d => d.HookName).HasMaxLength(100);
+        builder.Property(d => d.Architecture).HasMaxLength(20);
+        builder.Property(d => d.ConfigJson).HasColumnType("jsonb");
+        builder.Property(d => d.Sha256).HasMaxLength(64).IsFixedLength();
+        builder.HasOne(d => d.Model).WithMany().HasForeignKey(d => d.ModelId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasIndex(d => d.ModelId);
+    }
+}
+
+internal sealed class FeatureDictionaryWeightsConfiguration : IEntityTypeConfiguration<FeatureDictionaryWeights>
+{
+    public void Configure(EntityTypeBuilder<FeatureDictionaryWeights> builder)
+    {
+        builder.HasKey(w => w.FeatureDictionaryId);
+        builder.HasOne<FeatureDictionary>().WithOne().HasForeignKey<FeatureDictionaryWeights>(w => w.FeatureDictionaryId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class FeatureConfiguration : IEntityTypeConfiguration<Feature>
+{
+    public void Configure(EntityTypeBuilder<Feature> builder)
+    {
+        builder.HasIndex(f => new { f.FeatureDictionaryId, f.Index }).IsUnique();
+        builder.HasIndex(f => new { f.FeatureDictionaryId, f.Density });
+        builder.HasOne(f => f.FeatureDictionary).WithMany(d => d.Features).HasForeignKey(f => f.FeatureDictionaryId).OnDelete(DeleteBehavior.Cascade);
+        builder.Property(f => f.HistogramJson).HasColumnType("jsonb");
+        builder.Property(f => f.PositiveLogitsJson).HasColumnType("jsonb");
+        builder.Property(f => f.NegativeLogitsJson).HasColumnType("jsonb");
+        builder.Property(f => f.SimilarFeaturesJson).HasColumnType("jsonb");
+        builder.HasMany(f => f.TopActivations).WithOne().HasForeignKey(a => a.FeatureId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class FeatureActivationConfiguration : IEntityTypeConfiguration<FeatureActivation>
+{
+    public void Configure(EntityTypeBuilder<FeatureActivation> builder)
+    {
+        builder.HasIndex(a => new { a.FeatureId, a.Rank }).IsUnique();
+    }
+}

@@ -1,0 +1,334 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using static TorchSharp.torch;
+
+namespace Archive.Engine.Saes;
+
+/// <summary>
+/// The recorded token set that statistics were computed over (evidence-methods section 8): the token ids
+/// themselves when small, always their SHA-256, and how they were made (generator + seed) when known.
+/// </summary>
+/// <param name="Sha256">Lower-case hex SHA-256 of the token ids as little-endian int32, sequence after sequence.</param>
+/// <param name="TokenIds">The ids [n_seq][n_pos], or null when the set is larger than the inline limit.</param>
+/// <param name="Generator">E.g. a dataset name and split, or "uniform random over the vocabulary".</param>
+public sealed record TokenSetRecord(
+    int SequenceCount,
+    int SequenceLength,
+    string Sha256,
+    int[][]? TokenIds,
+    string? Generator,
+    long? Seed,
+    string? HookName)
+{
+    public const int DefaultInlineLimit = 65_536;
+
+    public static TokenSetRecord Create(int[][] tokens, string? generator = null, long? seed = null, string? hookName = null,
+        int inlineLimit = DefaultInlineLimit)
+    {
+        var length = tokens.Length == 0 ? 0 : tokens[0].Length;
+        if (tokens.Any(t => t.Length != length)) throw new ArgumentException("All token sequences must have the same length.", nameof(tokens));
+        var total = (long)tokens.Length * length;
+        return new TokenSetRecord(tokens.Length, length, Hash(tokens), total <= inlineLimit ? tokens.Select(t => (int[])t.Clone()).ToArray() : null,
+            generator, seed, hookName);
+    }
+
+    public static string Hash(int[][] tokens)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> buffer = stackalloc byte[4];
+        foreach (var sequence in tokens)
+            foreach (var id in sequence)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(buffer, id);
+                sha.AppendData(buffer);
+            }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+}
+
+/// <summary>Fixed bins over log10 of a feature's non-zero activations.</summary>
+/// <param name="BinEdges">Bins + 1 increasing edges; bin b holds values in [edge b, edge b+1) (the last bin also its upper edge).</param>
+/// <param name="Counts">Per bin.</param>
+/// <param name="Underflow">Non-zero activations whose log10 lies below the first edge.</param>
+/// <param name="Overflow">Those above the last edge.</param>
+public sealed record ActivationHistogram(double[] BinEdges, long[] Counts, long Underflow, long Overflow)
+{
+    public long Total => Counts.Sum() + Underflow + Overflow;
+}
+
+/// <summary>
+/// One of a feature's top activations: token <paramref name="Position"/> of sequence <paramref name="Sequence"/>, with
+/// the window of tokens [WindowStart, WindowStart + TokenIds.Length) around it and the feature's activation on each.
+/// </summary>
+public sealed record ActivatingContext(int Sequence, int Position, float Activation, int WindowStart, int[] TokenIds, float[] Activations);
+
+public sealed record TokenEffect(int TokenId, float Effect);
+
+/// <summary>W_dec[i]·W_U [d_vocab]: the tokens whose logits the feature raises and lowers most.</summary>
+public sealed record LogitEffects(TokenEffect[] Positive, TokenEffect[] Negative);
+
+public sealed record SimilarFeature(int Index, float Cosine);
+
+/// <summary>Everything the dashboard shows for one feature.</summary>
+/// <param name="Density">Fraction of the token set's tokens with f_i &gt; 0.</param>
+/// <param name="MaxActivation">Largest f_i over the token set.</param>
+/// <param name="LogitEffects">Null when no unembedding was given.</param>
+public sealed record FeatureSummary(
+    int Index,
+    double Density,
+    long ActiveTokens,
+    float MaxActivation,
+    ActivationHistogram Histogram,
+    ActivatingContext[] TopContexts,
+    LogitEffects? LogitEffects,
+    SimilarFeature[] SimilarFeatures);
+
+public sealed record FeatureStatisticsOptions
+{
+    /// <summary>Which features to summarise; null means all (densities are always computed for all).</summary>
+    public int[]? Features { get; init; }
+    public int TopContexts { get; init; } = 20;
+    /// <summary>Tokens kept before and after the activating token in a context window.</summary>
+    public int WindowBefore { get; init; } = 8;
+    public int WindowAfter { get; init; } = 4;
+    public double HistogramMinLog10 { get; init; } = -4;
+    public double HistogramMaxLog10 { get; init; } = 2;
+    public int HistogramBins { get; init; } = 60;
+    public int TopLogitTokens { get; init; } = 10;
+    public int SimilarFeatures { get; init; } = 10;
+    /// <summary>Tokens encoded per chunk, to bound memory.</summary>
+    public int ChunkTokens { get; init; } = 4096;
+
+    public double[] HistogramEdges()
+    {
+        if (HistogramBins <= 0 || !(HistogramMaxLog10 > HistogramMinLog10))
+            throw new ArgumentException("The histogram needs at least one bin and max > min.");
+        var edges = new double[HistogramBins + 1];
+        for (var b = 0; b <= HistogramBins; b++)
+            edges[b] = HistogramMinLog10 + (HistogramMaxLog10 - HistogramMinLog10) * b / HistogramBins;
+        return edges;
+    }
+}
+
+/// <summary>Statistics of every feature over one recorded token set, ready to serialise.</summary>
+/// <param name="Density">Per feature, over all d_sae features.</param>
+/// <param name="LogSparsity">log10(Density), as SAELens's sparsity.safetensors stores it (−∞ written as null).</param>
+public sealed record FeatureStatisticsResult(
+    TokenSetRecord Inputs,
+    FeatureStatisticsOptions Options,
+    int d_sae,
+    long TokenCount,
+    double[] Density,
+    double?[] LogSparsity,
+    FeatureSummary[] Features);
+
+/// <summary>
+/// Feature statistics of evidence-methods section 5. The parts work on a feature-activation tensor so that they
+/// can be checked by hand; <see cref="Compute"/> runs the SAE over cached activations and assembles them all.
+/// </summary>
+public static class FeatureStatistics
+{
+    /// <summary>Fraction of rows with f_i &gt; 0, per feature. f: [n_tokens, d_sae] (or [n_seq, n_pos, d_sae]).</summary>
+    public static double[] Density(Tensor f)
+    {
+        using var scope = NewDisposeScope();
+        var flat = f.reshape(-1, f.shape[^1]);
+        var counts = flat.gt(0).sum(0, type: int64).cpu().data<long>().ToArray();
+        var n = (double)flat.shape[0];
+        return counts.Select(c => c / n).ToArray();
+    }
+
+    /// <summary>Histogram of log10 over the non-zero (positive) values of <paramref name="activations"/>.</summary>
+    public static ActivationHistogram LogHistogram(IEnumerable<float> activations, double[] edges)
+    {
+        var bins = edges.Length - 1;
+        var counts = new long[bins];
+        long under = 0, over = 0;
+        var min = edges[0];
+        var max = edges[^1];
+        foreach (var a in activations)
+        {
+            if (!(a > 0)) continue;
+            var v = Math.Log10(a);
+            if (v < min) { under++; continue; }
+            if (v > max) { over++; continue; }
+            var b = Array.BinarySearch(edges, v);
+            b = b >= 0 ? b : ~b - 1; // index of the edge at or below v
+            counts[Math.Min(b, bins - 1)]++;
+        }
+        return new ActivationHistogram(edges, counts, under, over);
+    }
+
+    /// <summary>
+    /// The k highest activations of one feature. f: [n_seq, n_pos] (that feature's activation on every token); tokens
+    /// [n_seq][n_pos]. Only positive activations count; ties go to the earlier (sequence, position).
+    /// </summary>
+    public static ActivatingContext[] TopContexts(Tensor f, int[][] tokens, int k, int windowBefore, int windowAfter)
+    {
+        if (f.dim() != 2) throw new ArgumentException("f must be [n_seq, n_pos].", nameof(f));
+        using var cpu = f.detach().to_type(float32).cpu().contiguous();
+        var nSeq = (int)cpu.shape[0];
+        var nPos = (int)cpu.shape[1];
+        if (tokens.Length != nSeq || tokens.Any(t => t.Length != nPos))
+            throw new ArgumentException($"tokens must be [{nSeq}][{nPos}] to match the activations.", nameof(tokens));
+        var values = cpu.data<float>().ToArray();
+        return TopContexts(values, nSeq, nPos, tokens, k, windowBefore, windowAfter);
+    }
+
+    private static ActivatingContext[] TopContexts(float[] values, int nSeq, int nPos, int[][] tokens, int k, int windowBefore, int windowAfter)
+    {
+        var order = Enumerable.Range(0, values.Length)
+            .Where(i => values[i] > 0)
+            .OrderByDescending(i => values[i])
+            .ThenBy(i => i)
+            .Take(k);
+        var result = new List<ActivatingContext>();
+        foreach (var flat in order)
+        {
+            var s = flat / nPos;
+            var p = flat % nPos;
+            var start = Math.Max(0, p - windowBefore);
+            var end = Math.Min(nPos, p + windowAfter + 1);
+            result.Add(new ActivatingContext(s, p, values[flat], start, tokens[s][start..end],
+                values.AsSpan(s * nPos + start, end - start).ToArray()));
+        }
+        return result.ToArray();
+    }
+
+    /// <summary>W_dec[i]·W_U over the vocabulary, its <paramref name="top"/> most positive and most negative tokens. W_U: [d_in, d_vocab].</summary>
+    public static LogitEffects LogitEffectsOf(SparseAutoencoder sae, Tensor W_U, int feature, int top) =>
+        LogitEffectsOf(sae, W_U, [feature], top)[0];
+
+    /// <summary><see cref="LogitEffectsOf(SparseAutoencoder, Tensor, int, int)"/> for many features, in chunks.</summary>
+    public static LogitEffects[] LogitEffectsOf(SparseAutoencoder sae, Tensor W_U, int[] features, int top, int chunk = 256)
+    {
+        if (W_U.dim() != 2 || W_U.shape[0] != sae.d_in)
+            throw new ArgumentException($"W_U must be [d_in = {sae.d_in}, d_vocab].", nameof(W_U));
+        using var _ = no_grad();
+        using var outer = NewDisposeScope();
+        var unembed = W_U.to(sae.device).to_type(float32);
+        top = (int)Math.Min(top, W_U.shape[1]);
+        var result = new LogitEffects[features.Length];
+        for (var start = 0; start < features.Length; start += chunk)
+        {
+            using var scope = NewDisposeScope();
+            var ids = features[start..Math.Min(features.Length, start + chunk)];
+            using var index = tensor(ids.Select(i => (long)i).ToArray()).to(sae.device);
+            var effects = matmul(sae.W_dec.index_select(0, index).to_type(float32), unembed); // [chunk, d_vocab]
+            var (pv, pi) = effects.topk(top, dim: 1, largest: true);
+            var (nv, ni) = effects.topk(top, dim: 1, largest: false);
+            for (var j = 0; j < ids.Length; j++)
+                result[start + j] = new LogitEffects(Zip(pi[j], pv[j]), Zip(ni[j], nv[j]));
+        }
+        return result;
+    }
+
+    /// <summary>Features whose decoder rows have the highest cosine similarity with feature <paramref name="feature"/>'s (itself excluded).</summary>
+    public static SimilarFeature[] SimilarFeaturesOf(SparseAutoencoder sae, int feature, int top) =>
+        SimilarFeaturesOf(sae, [feature], top)[0];
+
+    /// <summary><see cref="SimilarFeaturesOf(SparseAutoencoder, int, int)"/> for many features, in chunks.</summary>
+    public static SimilarFeature[][] SimilarFeaturesOf(SparseAutoencoder sae, int[] features, int top, int chunk = 256)
+    {
+        using var _ = no_grad();
+        using var outer = NewDisposeScope();
+        var W = sae.W_dec.to_type(float32);
+        var unit = W / W.norm(1, keepdim: true).clamp_min(1e-12); // [d_sae, d_in]
+        top = Math.Min(top, sae.d_sae - 1);
+        var result = new SimilarFeature[features.Length][];
+        if (top <= 0)
+        {
+            for (var j = 0; j < features.Length; j++) result[j] = [];
+            return result;
+        }
+        for (var start = 0; start < features.Length; start += chunk)
+        {
+            using var scope = NewDisposeScope();
+            var ids = features[start..Math.Min(features.Length, start + chunk)];
+            var index = tensor(ids.Select(i => (long)i).ToArray()).to(sae.device);
+            var cosines = matmul(unit.index_select(0, index), unit.t()); // [chunk, d_sae]
+            cosines.scatter_(1, index.unsqueeze(1), full(ids.Length, 1, float.NegativeInfinity, device: cosines.device)); // exclude the feature itself
+            var (v, i) = cosines.topk(top, dim: 1, largest: true);
+            for (var j = 0; j < ids.Length; j++)
+                result[start + j] = Zip(i[j], v[j]).Select(e => new SimilarFeature(e.TokenId, e.Effect)).ToArray();
+        }
+        return result;
+    }
+
+    private static TokenEffect[] Zip(Tensor indices, Tensor values)
+    {
+        using var idsCpu = indices.to_type(int64).cpu();
+        using var valsCpu = values.to_type(float32).cpu();
+        var ids = idsCpu.data<long>().ToArray();
+        var vals = valsCpu.data<float>().ToArray();
+        return ids.Select((id, n) => new TokenEffect((int)id, vals[n])).ToArray();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="sae"/> over cached activations [n_seq, n_pos, d_in] for <paramref name="tokens"/>
+    /// [n_seq][n_pos] and summarises the chosen features. <paramref name="W_U"/> [d_in, d_vocab] adds logit effects
+    /// (meaningful when the SAE reads the residual stream).
+    /// </summary>
+    public static FeatureStatisticsResult Compute(
+        SparseAutoencoder sae,
+        Tensor activations,
+        TokenSetRecord inputs,
+        int[][] tokens,
+        FeatureStatisticsOptions? options = null,
+        Tensor? W_U = null)
+    {
+        options ??= new FeatureStatisticsOptions();
+        if (activations.dim() < 3) throw new ArgumentException("activations must be [n_seq, n_pos, d_in] (or [n_seq, n_pos, n_heads, d_head] for hook_z SAEs).", nameof(activations));
+        var nSeq = (int)activations.shape[0];
+        var nPos = (int)activations.shape[1];
+        if (tokens.Length != nSeq || tokens.Any(t => t.Length != nPos))
+            throw new ArgumentException($"tokens must be [{nSeq}][{nPos}] to match the activations.", nameof(tokens));
+        if (inputs.Sha256 != TokenSetRecord.Hash(tokens))
+            throw new ArgumentException("The token set record's hash does not match the tokens.", nameof(inputs));
+        var features = options.Features ?? Enumerable.Range(0, sae.d_sae).ToArray();
+        if (features.Any(i => i < 0 || i >= sae.d_sae)) throw new ArgumentOutOfRangeException(nameof(options), "A requested feature index is outside [0, d_sae).");
+
+        var nTokens = (long)nSeq * nPos;
+        var active = new long[sae.d_sae];
+        // The chosen features' activations on every token, [feature][token], gathered chunk by chunk.
+        var perFeature = features.Select(_ => new float[nTokens]).ToArray();
+        using (no_grad())
+        {
+            using var flat = activations.reshape([nTokens, .. activations.shape[2..]]);
+            using var index = tensor(features.Select(i => (long)i).ToArray()).to(sae.device);
+            for (long start = 0; start < nTokens; start += options.ChunkTokens)
+            {
+                using var scope = NewDisposeScope();
+                var length = Math.Min(options.ChunkTokens, nTokens - start);
+                var f = sae.Encode(flat.narrow(0, start, length).to(sae.device)).to_type(float32); // [chunk, d_sae]
+                var counts = f.gt(0).sum(0, type: int64).cpu().data<long>().ToArray();
+                for (var i = 0; i < counts.Length; i++) active[i] += counts[i];
+                var chosen = f.index_select(1, index).t().contiguous().cpu().data<float>().ToArray(); // [n_features, chunk]
+                for (var j = 0; j < features.Length; j++)
+                    Array.Copy(chosen, j * length, perFeature[j], start, length);
+            }
+        }
+
+        var density = active.Select(c => nTokens == 0 ? 0.0 : c / (double)nTokens).ToArray();
+        var edges = options.HistogramEdges();
+        var logitEffects = W_U is null ? null : LogitEffectsOf(sae, W_U, features, options.TopLogitTokens);
+        var similar = SimilarFeaturesOf(sae, features, options.SimilarFeatures);
+        var summaries = new FeatureSummary[features.Length];
+        for (var j = 0; j < features.Length; j++)
+        {
+            var i = features[j];
+            var values = perFeature[j];
+            summaries[j] = new FeatureSummary(
+                i,
+                density[i],
+                active[i],
+                values.Length == 0 ? 0 : values.Max(),
+                LogHistogram(values, edges),
+                TopContexts(values, nSeq, nPos, tokens, options.TopContexts, options.WindowBefore, options.WindowAfter),
+                logitEffects?[j],
+                similar[j]);
+        }
+        return new FeatureStatisticsResult(inputs, options, sae.d_sae, nTokens, density,
+            density.Select(d => d > 0 ? Math.Log10(d) : (double?)null).ToArray(), summaries);
+    }
+}

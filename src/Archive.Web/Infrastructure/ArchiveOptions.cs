@@ -1,0 +1,16 @@
+namespace Archive.Web.Infrastructure;
+
+/// <summary>Site-wide settings, bound from the <c>Archive</c> configuration section.</summary>
+public sealed class ArchiveOptions
+{
+    public const string SectionName = "Archive";
+
+    /// <summary>Specimens per library page.</summary>
+    public int PageSize { get; set; } = 20;
+
+    /// <summary>Largest accepted upload (model files, SAE weights, graphs), in bytes.</summary>
+    public long MaxUploadBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>Shown in the footer and recorded in provenance.</summary>
+    public string SiteName { get; set; } = "Specimen Archive";
+}

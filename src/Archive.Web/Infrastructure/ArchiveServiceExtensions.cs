@@ -1,0 +1,52 @@
+using Archive.Data;
+using Archive.Web.Components;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Archive.Web.Infrastructure;
+
+public static class ArchiveServiceExtensions
+{
+    public static WebApplicationBuilder AddArchiveServices(this WebApplicationBuilder builder)
+    {
+        builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+        builder.Services.AddOptions<ArchiveOptions>().BindConfiguration(ArchiveOptions.SectionName);
+
+        var connectionString = builder.Configuration.GetConnectionString("Archive")
+            ?? throw new InvalidOperationException("ConnectionStrings:Archive is not set. Start the archive with .ci/start, which provides a local PostgreSQL.");
+        builder.Services.AddArchiveData(connectionString);
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddValidation();
+        builder.Services.AddOpenApi();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddArchiveFeatures();
+        return builder;
+    }
+
+    public static WebApplication UseArchivePipeline(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+            app.UseHsts();
+        }
+        app.UseStatusCodePagesWithReExecute("/not-found");
+        app.UseAntiforgery();
+        return app;
+    }
+
+    public static WebApplication MapArchiveEndpoints(this WebApplication app)
+    {
+        app.MapStaticAssets();
+        app.MapHealthChecks("/health", new HealthCheckOptions
+        {
+            ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK },
+        });
+        app.MapOpenApi();
+        app.MapArchiveApis();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

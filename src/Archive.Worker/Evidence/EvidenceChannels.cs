@@ -1,0 +1,11 @@
+namespace Archive.Worker.Evidence;
+
+/// <summary>PostgreSQL NOTIFY channels shared by the web app and the worker. Payloads are evidence run ids.</summary>
+public static class EvidenceChannels
+{
+    /// <summary>The web app notifies after queueing a run, so the worker starts at once.</summary>
+    public const string Requested = "evidence_requested";
+
+    /// <summary>The worker notifies when a run finishes, so open pages refresh.</summary>
+    public const string Finished = "evidence_finished";
+}

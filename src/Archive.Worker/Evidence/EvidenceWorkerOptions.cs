@@ -1,0 +1,16 @@
+namespace Archive.Worker.Evidence;
+
+/// <summary>Bound from the <c>EvidenceWorker</c> configuration section.</summary>
+public sealed class EvidenceWorkerOptions
+{
+    public const string SectionName = "EvidenceWorker";
+
+    /// <summary>How often to look for queued runs when no notification arrives (notifications can be missed across restarts).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Runs left in <c>Running</c> longer than this (a worker died mid-run) are queued again.</summary>
+    public TimeSpan StaleRunTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Recorded in provenance, so a record says which worker produced it.</summary>
+    public string WorkerName { get; set; } = Environment.MachineName;
+}
