@@ -1,5 +1,8 @@
 using Archive.Web.Infrastructure;
 
+// The container image has no curl: `dotnet Archive.Web.dll --health-probe` is its health check.
+if (args.Contains("--health-probe")) return await HealthProbe.RunAsync();
+
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
     Args = args,
@@ -15,6 +18,7 @@ app.UseArchivePipeline();
 app.MapArchiveEndpoints();
 
 app.Run();
+return 0;
 
 /// <summary>Visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

@@ -1,5 +1,5 @@
 using Archive.Data;
-using Archive.Worker;
+using Archive.Worker.Methods;
 using Archive.Worker.Evidence;
 using Archive.Worker.Import;
 

@@ -1,1 +1,114 @@
-// progressive enhancement
+// Progressive enhancement for the static pages. Every page works without it; with it:
+//  - math in writeups (.math spans and divs from Markdig) is typeset by KaTeX's auto-render,
+//  - fenced code with a language-* class is highlighted by highlight.js,
+//  - hovering or focusing a circuit-diagram node highlights its edges and neighbours and dims the rest,
+//  - the library's filter selects submit on change.
+// Enhancement runs on first load and again after each Blazor enhanced navigation ('enhancedload').
+(() => {
+  'use strict';
+
+  const mathDelimiters = [
+    { left: '\\[', right: '\\]', display: true },
+    { left: '\\(', right: '\\)', display: false },
+  ];
+
+  function renderMath(root) {
+    if (typeof window.renderMathInElement !== 'function') return;
+    root.querySelectorAll('.math').forEach((el) => {
+      if (el.querySelector('.katex')) return;
+      window.renderMathInElement(el, { delimiters: mathDelimiters, throwOnError: false, strict: 'ignore' });
+    });
+  }
+
+  function highlightCode(root) {
+    if (!window.hljs) return;
+    root.querySelectorAll('pre code[class*="language-"]').forEach((el) => {
+      if (el.dataset.highlighted === 'yes') return;
+      const lang = [...el.classList].find((c) => c.startsWith('language-'))?.slice('language-'.length);
+      if (lang && !window.hljs.getLanguage(lang)) return; // unknown language: leave the text as it is
+      window.hljs.highlightElement(el);
+    });
+  }
+
+  function enhance() {
+    renderMath(document);
+    highlightCode(document);
+  }
+
+  // Circuit diagrams: event delegation, so it survives enhanced navigation without rebinding.
+  function nodeOf(target) {
+    return target instanceof Element ? target.closest('svg.circuit-svg a.node') : null;
+  }
+
+  function highlightNode(node) {
+    const svg = node.closest('svg.circuit-svg');
+    const key = node.getAttribute('data-node');
+    clearHighlight(svg);
+    svg.classList.add('is-highlighting');
+    node.classList.add('is-active');
+    const neighbours = new Set();
+    svg.querySelectorAll('.edge').forEach((edge) => {
+      const source = edge.getAttribute('data-source');
+      const target = edge.getAttribute('data-target');
+      if (source === key || target === key) {
+        edge.classList.add('is-active');
+        neighbours.add(source === key ? target : source);
+      }
+    });
+    svg.querySelectorAll('a.node').forEach((other) => {
+      if (neighbours.has(other.getAttribute('data-node'))) other.classList.add('is-linked');
+    });
+  }
+
+  function clearHighlight(svg) {
+    if (!svg) return;
+    svg.classList.remove('is-highlighting');
+    svg.querySelectorAll('.is-active, .is-linked').forEach((el) => el.classList.remove('is-active', 'is-linked'));
+  }
+
+  document.addEventListener('mouseover', (e) => {
+    const node = nodeOf(e.target);
+    if (node) highlightNode(node);
+  });
+  document.addEventListener('mouseout', (e) => {
+    const node = nodeOf(e.target);
+    if (node && !node.contains(e.relatedTarget)) clearHighlight(node.closest('svg.circuit-svg'));
+  });
+  document.addEventListener('focusin', (e) => {
+    const node = nodeOf(e.target);
+    if (node) highlightNode(node);
+  });
+  document.addEventListener('focusout', (e) => {
+    const node = nodeOf(e.target);
+    if (node) clearHighlight(node.closest('svg.circuit-svg'));
+  });
+
+  // Library filters: a changed select or radio submits its GET form (the Search button still works without script).
+  document.addEventListener('change', (e) => {
+    const field = e.target;
+    if (!(field instanceof HTMLSelectElement || (field instanceof HTMLInputElement && field.type === 'radio'))) return;
+    const form = field.form;
+    if (form && form.hasAttribute('data-autosubmit')) {
+      const page = form.querySelector('input[name="page"]');
+      if (page) page.remove();
+      form.requestSubmit();
+    }
+  });
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', enhance);
+  } else {
+    enhance();
+  }
+
+  function listenForEnhancedLoad() {
+    if (window.Blazor && typeof window.Blazor.addEventListener === 'function') {
+      window.Blazor.addEventListener('enhancedload', enhance);
+      return true;
+    }
+    return false;
+  }
+  if (!listenForEnhancedLoad()) {
+    window.addEventListener('load', listenForEnhancedLoad, { once: true });
+  }
+})();

@@ -912,6 +912,11 @@ namespace Archive.Migrations.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("number");
 
+                    b.Property<string>("SourceHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("source_hash");
+
                     b.Property<int>("SpecimenId")
                         .HasColumnType("integer")
                         .HasColumnName("specimen_id");

@@ -44,5 +44,6 @@ internal sealed class SpecimenRevisionConfiguration : IEntityTypeConfiguration<S
         builder.HasIndex(r => new { r.SpecimenId, r.Number }).IsUnique();
         builder.Property(r => r.Message).HasMaxLength(500);
         builder.Property(r => r.CreatedBy).HasMaxLength(100);
+        builder.Property(r => r.SourceHash).HasMaxLength(64);
     }
 }

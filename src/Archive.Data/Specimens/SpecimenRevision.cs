@@ -18,6 +18,9 @@ public sealed class SpecimenRevision
     /// <summary>What changed, like a commit message.</summary>
     public required string Message { get; set; }
     public string? CreatedBy { get; set; }
+    /// <summary>sha256 of the bundle content (writeup, circuits, claims) this revision was imported from; an import
+    /// whose content hashes the same adds no revision.</summary>
+    public string? SourceHash { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public List<Circuit> Circuits { get; set; } = [];
     public List<Claim> Claims { get; set; } = [];

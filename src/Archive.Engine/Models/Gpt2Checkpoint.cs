@@ -138,8 +138,10 @@ public static partial class Gpt2Checkpoint
         if (nHeads <= 0 || d_model % nHeads != 0)
             throw new ArgumentException($"nHeads {nHeads} does not divide d_model {d_model}.", nameof(nHeads));
 
-        int nLayers = sd.Keys.Select(k => LayerIndex().Match(k)).Where(m => m.Success)
-            .Select(m => int.Parse(m.Groups[1].ValueSpan) + 1).DefaultIfEmpty(0).Max();
+        // Count consecutive layers from 0 rather than trusting the largest index in a name: a stray "h.999999."
+        // then fails the name check as unexpected instead of asking for a million missing layers.
+        var nLayers = 0;
+        while (sd.ContainsKey($"h.{nLayers}.ln_1.weight")) nLayers++;
         return new HookedTransformerConfig
         {
             n_layers = nLayers,
@@ -217,7 +219,4 @@ public static partial class Gpt2Checkpoint
     // Causal-mask buffers some checkpoints carry; they are not parameters (TransformerLens ignores them too).
     [GeneratedRegex(@"^h\.\d+\.attn\.(bias|masked_bias)$")]
     private static partial Regex MaskBuffer();
-
-    [GeneratedRegex(@"^h\.(\d+)\.")]
-    private static partial Regex LayerIndex();
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Archive.Engine.Transformer;
 using static TorchSharp.torch;
 
 namespace Archive.Engine.Saes;
@@ -71,7 +72,7 @@ public sealed record SimilarFeature(int Index, float Cosine);
 
 /// <summary>Everything the dashboard shows for one feature.</summary>
 /// <param name="Density">Fraction of the token set's tokens with f_i &gt; 0.</param>
-/// <param name="MaxActivation">Largest f_i over the token set.</param>
+/// <param name="MaxActivation">Largest f_i over the token set (0 when never active).</param>
 /// <param name="LogitEffects">Null when no unembedding was given.</param>
 public sealed record FeatureSummary(
     int Index,
@@ -96,8 +97,8 @@ public sealed record FeatureStatisticsOptions
     public int HistogramBins { get; init; } = 60;
     public int TopLogitTokens { get; init; } = 10;
     public int SimilarFeatures { get; init; } = 10;
-    /// <summary>Tokens encoded per chunk, to bound memory.</summary>
-    public int ChunkTokens { get; init; } = 4096;
+    /// <summary>Tokens encoded per chunk; memory grows as ChunkTokens × d_sae.</summary>
+    public int ChunkTokens { get; init; } = 1024;
 
     public double[] HistogramEdges()
     {
@@ -265,9 +266,62 @@ public static class FeatureStatistics
     }
 
     /// <summary>
+    /// Runs <paramref name="model"/> on <paramref name="tokens"/> [n_seq][n_pos] in batches, caches the activations at
+    /// the SAE's hook (cfg.hook_name), and summarises them as <see cref="Compute(SparseAutoencoder, Tensor, TokenSetRecord, int[][], FeatureStatisticsOptions?, Tensor?)"/>.
+    /// Logit effects use the model's <c>unembed.W_U</c> when the hook is on the residual stream.
+    /// </summary>
+    public static FeatureStatisticsResult Compute(
+        HookedTransformer model,
+        SparseAutoencoder sae,
+        int[][] tokens,
+        string? generator = null,
+        long? seed = null,
+        FeatureStatisticsOptions? options = null,
+        int batchSequences = 16)
+    {
+        var hookName = sae.cfg.hook_name ?? throw new ArgumentException("The SAE's cfg.json names no hook_name.", nameof(sae));
+        if (!HookName.TryParse(hookName, out var hook))
+            throw new ArgumentException($"The SAE's hook_name '{hookName}' is not a hook point of this engine.", nameof(sae));
+        if (tokens.Length == 0) throw new ArgumentException("No token sequences.", nameof(tokens));
+        var inputs = TokenSetRecord.Create(tokens, generator, seed, hookName);
+
+        var parts = new List<Tensor>();
+        try
+        {
+            for (var start = 0; start < tokens.Length; start += batchSequences)
+            {
+                using var scope = NewDisposeScope();
+                var batch = tokens[start..Math.Min(tokens.Length, start + batchSequences)];
+                var ids = new long[batch.Length * inputs.SequenceLength];
+                for (var b = 0; b < batch.Length; b++)
+                    for (var p = 0; p < inputs.SequenceLength; p++) ids[b * inputs.SequenceLength + p] = batch[b][p];
+                var input = tensor(ids, [batch.Length, inputs.SequenceLength], int64, model.Device);
+                var (_, cache) = model.RunWithCache(input, h => h == hook);
+                using (cache)
+                {
+                    if (!cache.TryGetValue(hook, out var acts))
+                        throw new ArgumentException($"The model has no hook point '{hookName}'.", nameof(sae));
+                    parts.Add(acts.detach().to(CPU).to_type(float32).MoveToOuterDisposeScope());
+                }
+            }
+            using var activations = cat(parts, 0); // [n_seq, n_pos, ...]
+            var residual = hook.Point is HookPoint.ResidPre or HookPoint.ResidMid or HookPoint.ResidPost;
+            var W_U = residual && sae.d_in == model.Config.d_model ? model.Param("unembed.W_U") : null;
+            return Compute(sae, activations, inputs, tokens, options, W_U);
+        }
+        finally
+        {
+            foreach (var part in parts) part.Dispose();
+        }
+    }
+
+    /// <summary>
     /// Runs <paramref name="sae"/> over cached activations [n_seq, n_pos, d_in] for <paramref name="tokens"/>
     /// [n_seq][n_pos] and summarises the chosen features. <paramref name="W_U"/> [d_in, d_vocab] adds logit effects
-    /// (meaningful when the SAE reads the residual stream).
+    /// (meaningful when the SAE reads the residual stream). One streaming pass over the tokens (memory
+    /// ChunkTokens × d_sae plus features × (TopContexts + bins)), then a re-encoding of just the sequences that hold
+    /// a top context. Top contexts are ordered by activation, then (sequence, position); which of several exactly
+    /// equal activations at the k-th place is kept is left to torch.topk.
     /// </summary>
     public static FeatureStatisticsResult Compute(
         SparseAutoencoder sae,
@@ -289,42 +343,126 @@ public static class FeatureStatistics
         if (features.Any(i => i < 0 || i >= sae.d_sae)) throw new ArgumentOutOfRangeException(nameof(options), "A requested feature index is outside [0, d_sae).");
 
         var nTokens = (long)nSeq * nPos;
-        var active = new long[sae.d_sae];
-        // The chosen features' activations on every token, [feature][token], gathered chunk by chunk.
-        var perFeature = features.Select(_ => new float[nTokens]).ToArray();
+        var k = Math.Max(0, options.TopContexts);
+        var edges = options.HistogramEdges();
+        var bins = edges.Length - 1;
+        long[] active;
+        long[] histogram;   // [n_features, bins + 3]: underflow, bins…, overflow, (non-positive: discarded)
+        float[] maxima;     // [n_features]
+        float[] topValues;  // [n_features, k]
+        long[] topIndices;  // [n_features, k], flat token index seq·n_pos + pos
         using (no_grad())
+        using (var outer = NewDisposeScope())
         {
-            using var flat = activations.reshape([nTokens, .. activations.shape[2..]]);
-            using var index = tensor(features.Select(i => (long)i).ToArray()).to(sae.device);
+            // One pass over the tokens, keeping per feature: active count, histogram counts, and a running top k.
+            var device = sae.device;
+            var flat = activations.reshape([nTokens, .. activations.shape[2..]]);
+            var index = tensor(features.Select(i => (long)i).ToArray()).to(device);
+            var edgeTensor = tensor(edges).to(device);
+            var activeT = zeros(sae.d_sae, int64, device);
+            var histT = zeros(new long[] { features.Length, bins + 3 }, int64, device);
+            var maxT = zeros(features.Length, float32, device);
+            var topV = zeros(new long[] { features.Length, k }, float32, device);
+            var topI = full(new long[] { features.Length, k }, -1L, int64, device);
             for (long start = 0; start < nTokens; start += options.ChunkTokens)
             {
                 using var scope = NewDisposeScope();
                 var length = Math.Min(options.ChunkTokens, nTokens - start);
-                var f = sae.Encode(flat.narrow(0, start, length).to(sae.device)).to_type(float32); // [chunk, d_sae]
-                var counts = f.gt(0).sum(0, type: int64).cpu().data<long>().ToArray();
-                for (var i = 0; i < counts.Length; i++) active[i] += counts[i];
-                var chosen = f.index_select(1, index).t().contiguous().cpu().data<float>().ToArray(); // [n_features, chunk]
-                for (var j = 0; j < features.Length; j++)
-                    Array.Copy(chosen, j * length, perFeature[j], start, length);
+                var f = sae.Encode(flat.narrow(0, start, length).to(device)).to_type(float32); // [chunk, d_sae]
+                activeT.add_(f.gt(0).sum(0, type: int64));
+                var chosen = f.index_select(1, index).t();                                      // [n_features, chunk]
+                maxT.copy_(maximum(maxT, chosen.amax([1L])));
+
+                // log10 bins (in float64): slot 0 below the first edge, 1..bins the bins (last edge inclusive),
+                // bins + 1 above the last edge, bins + 2 for activations that are not positive.
+                var log = chosen.to_type(float64).clamp_min(double.Epsilon).log10();
+                var slot = bucketize(log, edgeTensor, right: true);
+                slot = where(log.eq(edges[^1]), full_like(slot, bins), slot);
+                slot = where(chosen.gt(0), slot, full_like(slot, bins + 2));
+                histT.scatter_add_(1, slot, ones_like(slot));
+
+                if (k > 0)
+                {
+                    var positions = (arange(length, int64, device) + start).unsqueeze(0).expand(features.Length, length);
+                    var (v, at) = cat([topV, chosen], 1).topk(k, dim: 1, largest: true, sorted: false);
+                    var newI = cat([topI, positions], 1).gather(1, at);
+                    topV.copy_(v);
+                    topI.copy_(newI);
+                }
+            }
+            active = activeT.cpu().data<long>().ToArray();
+            histogram = histT.cpu().data<long>().ToArray();
+            maxima = maxT.cpu().data<float>().ToArray();
+            topValues = topV.cpu().data<float>().ToArray();
+            topIndices = topI.cpu().data<long>().ToArray();
+        }
+
+        // Context windows: re-encode only the sequences some top context lies in, a few at a time.
+        var contexts = new List<(int Feature, long Flat, float Value)>[features.Length];
+        var bySequence = new SortedDictionary<int, List<(int Feature, int Rank)>>();
+        for (var j = 0; j < features.Length; j++)
+        {
+            contexts[j] = Enumerable.Range(0, k)
+                .Select(r => (j, topIndices[j * k + r], topValues[j * k + r]))
+                .Where(c => c.Item2 >= 0 && c.Item3 > 0)
+                .OrderByDescending(c => c.Item3).ThenBy(c => c.Item2)
+                .ToList();
+            for (var r = 0; r < contexts[j].Count; r++)
+            {
+                var seq = (int)(contexts[j][r].Flat / nPos);
+                if (!bySequence.TryGetValue(seq, out var list)) bySequence[seq] = list = [];
+                list.Add((j, r));
+            }
+        }
+        var windows = new ActivatingContext[features.Length][];
+        for (var j = 0; j < features.Length; j++) windows[j] = new ActivatingContext[contexts[j].Count];
+        using (no_grad())
+        {
+            var sequences = bySequence.Keys.ToArray();
+            const int batchSequences = 16;
+            for (var b = 0; b < sequences.Length; b += batchSequences)
+            {
+                using var scope = NewDisposeScope();
+                var batch = sequences[b..Math.Min(sequences.Length, b + batchSequences)];
+                var rows = tensor(batch.Select(s => (long)s).ToArray()).to(activations.device);
+                var f = sae.Encode(activations.index_select(0, rows).to(sae.device)).to_type(float32); // [batch, n_pos, d_sae]
+                for (var n = 0; n < batch.Length; n++)
+                {
+                    var requests = bySequence[batch[n]];
+                    var needed = requests.Select(r => features[r.Feature]).Distinct().ToArray();
+                    var column = needed.Select((feature, c) => (feature, c)).ToDictionary(p => p.feature, p => p.c);
+                    var sub = f[n].index_select(1, tensor(needed.Select(i => (long)i).ToArray()).to(f.device)).cpu().contiguous();
+                    var values = sub.data<float>().ToArray(); // [n_pos, needed]
+                    foreach (var (feature, rank) in requests)
+                    {
+                        var (_, flatIndex, value) = contexts[feature][rank];
+                        var p = (int)(flatIndex % nPos);
+                        var from = Math.Max(0, p - options.WindowBefore);
+                        var to = Math.Min(nPos, p + options.WindowAfter + 1);
+                        var c = column[features[feature]];
+                        var acts = new float[to - from];
+                        for (var t = from; t < to; t++) acts[t - from] = values[t * needed.Length + c];
+                        windows[feature][rank] = new ActivatingContext(batch[n], p, value, from, tokens[batch[n]][from..to], acts);
+                    }
+                }
             }
         }
 
         var density = active.Select(c => nTokens == 0 ? 0.0 : c / (double)nTokens).ToArray();
-        var edges = options.HistogramEdges();
         var logitEffects = W_U is null ? null : LogitEffectsOf(sae, W_U, features, options.TopLogitTokens);
         var similar = SimilarFeaturesOf(sae, features, options.SimilarFeatures);
         var summaries = new FeatureSummary[features.Length];
+        var width = bins + 3;
         for (var j = 0; j < features.Length; j++)
         {
             var i = features[j];
-            var values = perFeature[j];
             summaries[j] = new FeatureSummary(
                 i,
                 density[i],
                 active[i],
-                values.Length == 0 ? 0 : values.Max(),
-                LogHistogram(values, edges),
-                TopContexts(values, nSeq, nPos, tokens, options.TopContexts, options.WindowBefore, options.WindowAfter),
+                maxima[j],
+                new ActivationHistogram(edges, histogram.AsSpan(j * width + 1, bins).ToArray(), histogram[j * width], histogram[j * width + bins + 1]),
+                windows[j],
                 logitEffects?[j],
                 similar[j]);
         }

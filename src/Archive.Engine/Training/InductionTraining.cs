@@ -5,7 +5,10 @@ using static TorchSharp.torch;
 namespace Archive.Engine.Training;
 
 /// <summary>
-/// An attention-only transformer trained on <c>BOS + r + r</c> until induction heads form. Defaults: 2 layers, 8 heads,
+/// An attention-only transformer trained on sequences that repeat a random block until induction heads form.
+/// Every training sequence is <c>BOS + r + r + tail</c> of length n_ctx = 1 + 2·<see cref="InductionTrainingOptions.RepeatLength"/>,
+/// with |r| drawn per sequence from [MinRepeatLength, RepeatLength] and a random tail filling the rest (a fixed |r|
+/// lets a single layer solve the task positionally, by attending to d − L + 1, and no induction circuit forms). Defaults: 2 layers, 8 heads,
 /// d_model 128 (d_head 16), LN, vocabulary 64, L = 16, AdamW lr 1e-3, batch 64, 1,100 steps (about 2.5 minutes on
 /// two CPU cores; induction ≈ 0.8 in layer 1, previous-token ≈ 0.5 in layer 0).
 /// </summary>
@@ -18,16 +21,18 @@ public sealed record InductionTrainingOptions
     public int d_vocab { get; init; } = 64;
     /// <summary>"LN" or null.</summary>
     public string? normalization_type { get; init; } = "LN";
-    /// <summary>L, the length of the repeated block; n_ctx = 1 + 2L.</summary>
+    /// <summary>The longest repeated block, and L of the head-score evaluation; n_ctx = 1 + 2·RepeatLength.</summary>
     public int RepeatLength { get; init; } = 16;
+    /// <summary>The shortest repeated block in training.</summary>
+    public int MinRepeatLength { get; init; } = 4;
     /// <summary>The BOS token id at position 0 of every sequence.</summary>
     public int Bos { get; init; }
     public int Steps { get; init; } = 1_100;
     public int BatchSize { get; init; } = 64;
     public double LearningRate { get; init; } = 1e-3;
     public double WeightDecay { get; init; } = 0.01;
-    /// <summary>Seeds torch (init: <see cref="HookedTransformer.Create"/>) and the data stream (<see cref="SplitMix64"/>):
-    /// step s's batch is the s-th batch of <c>RepeatedTokens.Generate</c> draws from one generator seeded with Seed.</summary>
+    /// <summary>Seeds torch (init: <see cref="HookedTransformer.Create"/>) and the data stream: one <see cref="SplitMix64"/>
+    /// seeded with Seed draws every batch in turn (see <see cref="InductionTraining.TrainingBatch"/>).</summary>
     public long Seed { get; init; }
     public int ReportEvery { get; init; } = 50;
     /// <summary>Head scores after training use their own inputs: this batch size and seed Seed + 1.</summary>
@@ -45,6 +50,7 @@ public sealed record InductionTrainingOptions
         if (Steps < 0) throw new ArgumentException("Steps must not be negative.");
         if (BatchSize <= 0 || EvaluationBatch <= 0) throw new ArgumentException("Batch sizes must be positive.");
         if (RepeatLength < 2) throw new ArgumentException("RepeatLength must be at least 2.");
+        if (MinRepeatLength < 1 || MinRepeatLength > RepeatLength) throw new ArgumentException("MinRepeatLength must lie in [1, RepeatLength].");
         if (Bos < 0 || Bos >= d_vocab) throw new ArgumentException("Bos must be a token of the vocabulary.");
         if (ReportEvery <= 0) throw new ArgumentException("ReportEvery must be positive.");
         ModelConfig().Validate();
@@ -62,6 +68,27 @@ public sealed record InductionTrainingResult(
 
 public static class InductionTraining
 {
+    /// <summary>
+    /// The next training batch from <paramref name="rng"/>. Per sequence: L = MinRepeatLength + next() mod
+    /// (RepeatLength − MinRepeatLength + 1); then L tokens r (next() mod d_vocab each); then the tail, 2·(RepeatLength − L)
+    /// tokens drawn the same way. The sequence is BOS, r, r, tail.
+    /// </summary>
+    public static int[][] TrainingBatch(InductionTrainingOptions options, SplitMix64 rng)
+    {
+        int maxL = options.RepeatLength, n = 1 + 2 * maxL;
+        var batch = new int[options.BatchSize][];
+        for (int b = 0; b < batch.Length; b++)
+        {
+            int L = options.MinRepeatLength + rng.NextInt(maxL - options.MinRepeatLength + 1);
+            var seq = new int[n];
+            seq[0] = options.Bos;
+            for (int i = 0; i < L; i++) seq[1 + i] = seq[1 + L + i] = rng.NextInt(options.d_vocab);
+            for (int i = 1 + 2 * L; i < n; i++) seq[i] = rng.NextInt(options.d_vocab);
+            batch[b] = seq;
+        }
+        return batch;
+    }
+
     public static InductionTrainingResult Train(
         InductionTrainingOptions options,
         IProgress<TrainingProgress>? progress = null,
@@ -84,8 +111,7 @@ public static class InductionTraining
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var batch = RepeatedTokens.Generate(options.BatchSize, options.RepeatLength, config.d_vocab, data, options.Bos);
-                var tokens = TokenTensor.From(batch, device);
+                var tokens = TokenTensor.From(TrainingBatch(options, data), device);
                 var logits = model.Forward(tokens); // [batch, pos, d_vocab]
                 long n = tokens.shape[1];
                 var loss = nn.functional.cross_entropy(

@@ -1,3 +1,5 @@
+using Archive.Web.Markdown;
+
 namespace Archive.Web.Infrastructure;
 
 /// <summary>Each feature folder registers its services and maps its API here, in one place.</summary>
@@ -5,6 +7,8 @@ public static class ArchiveFeatures
 {
     public static IServiceCollection AddArchiveFeatures(this IServiceCollection services)
     {
+        // Pages: one Markdig pipeline for every writeup (thread-safe, built once).
+        services.AddSingleton<MarkdownRenderer>();
         return services;
     }
 

@@ -11,6 +11,9 @@ public sealed class ArchiveOptions
     /// <summary>Largest accepted upload (model files, SAE weights, graphs), in bytes.</summary>
     public long MaxUploadBytes { get; set; } = 512L * 1024 * 1024;
 
+    /// <summary>Largest accepted attribution-graph JSON, in bytes.</summary>
+    public long MaxGraphBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Shown in the footer and recorded in provenance.</summary>
     public string SiteName { get; set; } = "Specimen Archive";
 }

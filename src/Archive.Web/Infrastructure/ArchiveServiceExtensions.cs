@@ -33,6 +33,7 @@ public static class ArchiveServiceExtensions
             app.UseHsts();
         }
         app.UseStatusCodePagesWithReExecute("/not-found");
+        app.UseRateLimiter();
         app.UseAntiforgery();
         return app;
     }

@@ -2,6 +2,7 @@ using Archive.Engine.Models;
 using Archive.Engine.Safetensors;
 using Archive.Engine.Tests.Safetensors;
 using TorchSharp;
+using Xunit;
 using static TorchSharp.torch;
 
 namespace Archive.Engine.Tests.Models;
@@ -157,5 +158,16 @@ public sealed class Gpt2CheckpointTests : IDisposable
         Assert.Equal(("tensor-missing", "h.1.mlp.c_fc.bias"), (e1.Rule, e1.TensorName));
         Assert.Equal(("shape-mismatch", "h.0.attn.c_attn.weight"), (e2.Rule, e2.TensorName));
         Assert.Throws<ArgumentException>(() => Gpt2Checkpoint.ToTransformerLens(HfCheckpoint()));
+    }
+
+    [Fact]
+    public void Checkpoint_with_a_stray_layer_name_is_rejected_as_unexpected()
+    {
+        var stray = HfCheckpoint();
+        stray["h.99999999999.ln_1.weight"] = torch.zeros(DModel);
+
+        var error = Assert.Throws<ModelFormatException>(() => Gpt2Checkpoint.ToTransformerLens(stray, nHeads: Heads));
+
+        Assert.Equal(("tensor-unexpected", "h.99999999999.ln_1.weight"), (error.Rule, error.TensorName));
     }
 }

@@ -3,6 +3,7 @@ using Archive.Engine.Safetensors;
 using Archive.Engine.Tests.Safetensors;
 using Archive.Engine.Transformer;
 using TorchSharp;
+using Xunit;
 using static TorchSharp.torch;
 
 namespace Archive.Engine.Tests.Models;

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using Archive.Engine.Saes;
+using Archive.Engine.Transformer;
+using Xunit;
 using static Archive.Engine.Tests.Saes.SaeTestData;
 using static TorchSharp.torch;
-using Xunit;
 
 namespace Archive.Engine.Tests.Saes;
 
@@ -156,5 +157,34 @@ public class FeatureStatisticsTests
         var large = TokenSetRecord.Create([new int[10]], inlineLimit: 5);
         Assert.Null(large.TokenIds);
         Assert.Equal(10, large.SequenceLength);
+    }
+
+    [Fact]
+    public void Compute_from_a_model_reads_the_SAEs_hook()
+    {
+        var config = new HookedTransformerConfig
+        {
+            n_layers = 1, d_model = 8, n_heads = 2, d_head = 4, d_mlp = 16, d_vocab = 12, n_ctx = 6, act_fn = "relu", normalization_type = "LN",
+        };
+        using var model = HookedTransformer.Create(config, seed: 1, CPU);
+        using var sae = new SparseAutoencoder(new SaeLensConfig { d_in = 8, d_sae = 10, hook_name = "blocks.0.hook_resid_post" }, CPU, new Generator(2));
+        int[][] tokens = [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [11, 0, 1, 2, 3]];
+
+        var result = FeatureStatistics.Compute(model, sae, tokens, generator: "hand-picked", seed: null,
+            new FeatureStatisticsOptions { Features = [0, 3], TopContexts = 3 }, batchSequences: 2);
+
+        // The same numbers by hand: run the model, encode the hook's activations, count.
+        using var ids = tensor(tokens.SelectMany(t => t).Select(t => (long)t).ToArray(), [3, 5], int64, CPU);
+        var (logits, cache) = model.RunWithCache(ids);
+        using (logits)
+        using (cache)
+        {
+            using var f = sae.Encode(cache["blocks.0.hook_resid_post"]);
+            Assert.Equal(FeatureStatistics.Density(f), result.Density);
+        }
+        Assert.Equal(new[] { 0, 3 }, result.Features.Select(x => x.Index));
+        Assert.NotNull(result.Features[0].LogitEffects); // residual-stream hook: W_U applies
+        Assert.Equal("blocks.0.hook_resid_post", result.Inputs.HookName);
+        Assert.Equal(15, result.TokenCount);
     }
 }

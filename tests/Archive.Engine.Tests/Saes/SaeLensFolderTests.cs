@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
-using Archive.Engine.Safetensors;
 using Archive.Engine.Saes;
+using Archive.Engine.Safetensors;
+using Xunit;
 using static Archive.Engine.Tests.Saes.SaeTestData;
 using static TorchSharp.torch;
-using Xunit;
 
 namespace Archive.Engine.Tests.Saes;
 

@@ -1,7 +1,7 @@
 using Archive.Engine.Saes;
+using Xunit;
 using static Archive.Engine.Tests.Saes.SaeTestData;
 using static TorchSharp.torch;
-using Xunit;
 
 namespace Archive.Engine.Tests.Saes;
 

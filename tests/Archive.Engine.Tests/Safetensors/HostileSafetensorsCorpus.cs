@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Xunit;
 
 namespace Archive.Engine.Tests.Safetensors;
 

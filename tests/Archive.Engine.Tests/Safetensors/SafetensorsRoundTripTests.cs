@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using Archive.Engine.Safetensors;
 using TorchSharp;
+using Xunit;
 using static TorchSharp.torch;
 
 namespace Archive.Engine.Tests.Safetensors;

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Archive.Engine.Superposition;
 using Archive.Engine.Training;
-using static TorchSharp.torch;
 using Xunit;
+using static TorchSharp.torch;
 
 namespace Archive.Engine.Tests.Superposition;
 

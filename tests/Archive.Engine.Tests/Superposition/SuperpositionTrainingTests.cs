@@ -13,7 +13,7 @@ public class SuperpositionTrainingTests
         ImportanceBase = 0.9,
         Steps = 3000,
         BatchSize = 1024,
-        LearningRate = 1e-2,
+        LearningRate = 1e-3,
         Seed = 1,
     };
 
@@ -22,7 +22,7 @@ public class SuperpositionTrainingTests
     {
         var reports = new List<TrainingProgress>();
         var dense = SuperpositionTraining.Train(Options(0), new SyncProgress(reports), cancellationToken: TestContext.Current.CancellationToken);
-        var sparse = SuperpositionTraining.Train(Options(0.95), cancellationToken: TestContext.Current.CancellationToken);
+        var sparse = SuperpositionTraining.Train(Options(0.9), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.True(dense.FinalLoss < dense.InitialLoss, $"dense loss {dense.InitialLoss} -> {dense.FinalLoss}");
         Assert.True(sparse.FinalLoss < sparse.InitialLoss, $"sparse loss {sparse.InitialLoss} -> {sparse.FinalLoss}");
@@ -30,9 +30,13 @@ public class SuperpositionTrainingTests
         // S = 0: the model keeps the two most important features, orthogonally (no superposition).
         Assert.Equal(2, dense.Measures.RepresentedCount);
         Assert.True(dense.Measures.Represented[0] && dense.Measures.Represented[1]);
+        Assert.All(dense.Measures.Dimensionality[..2], d => Assert.InRange(d, 0.9, 1.0));
         // High sparsity: more features than dimensions (superposition).
         Assert.True(sparse.Measures.RepresentedCount > dense.Measures.RepresentedCount,
             $"represented: dense {dense.Measures.RepresentedCount}, sparse {sparse.Measures.RepresentedCount}; norms {string.Join(", ", sparse.Measures.FeatureNorms)}");
+        // S = 0.9 gives the paper's pentagon: all five features, each with 2/5 of a dimension.
+        Assert.Equal(5, sparse.Measures.RepresentedCount);
+        Assert.All(sparse.Measures.Dimensionality, d => Assert.InRange(d, 0.35, 0.45));
 
         Assert.Equal(30, reports.Count);
         Assert.Equal(3000, reports[^1].Step);

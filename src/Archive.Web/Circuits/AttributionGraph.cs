@@ -1,0 +1,298 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Archive.Data.Circuits;
+
+namespace Archive.Web.Circuits;
+
+/// <summary>
+/// Converts circuits to and from the attribution-graph JSON that circuit-tracer and Neuronpedia read and write
+/// (shared/reference/attribution-graph.schema.json), so graphs and subgraphs move between the tools with their labels.
+/// What that format has no field for (node kind, head, description, edge kind) travels in an extra <c>archive</c>
+/// object per node and <c>archive_kind</c> per link, which other tools ignore and our import reads back.
+/// A subgraph is the format's own <c>qParams.pinnedIds</c>.
+/// </summary>
+public static class AttributionGraph
+{
+    public const int MaxNodes = 20_000;
+    public const int MaxLinks = 200_000;
+
+    public static JsonObject Export(CircuitDocument circuit, string graphSlug, string modelSlug, string? generatorUrl,
+        IReadOnlyCollection<string>? pinnedIds = null, bool subgraphOnly = false)
+    {
+        var pinned = pinnedIds is { Count: > 0 } ? new HashSet<string>(pinnedIds, StringComparer.Ordinal) : null;
+        var nodes = subgraphOnly && pinned is not null ? circuit.Nodes.Where(n => pinned.Contains(n.Id)).ToList() : circuit.Nodes.ToList();
+        var kept = nodes.Select(n => n.Id).ToHashSet(StringComparer.Ordinal);
+        var maxLayer = circuit.Nodes.Max(n => n.Layer) ?? 0;
+
+        var nodeArray = new JsonArray();
+        foreach (var node in nodes)
+        {
+            nodeArray.Add(new JsonObject
+            {
+                ["node_id"] = node.Id,
+                ["feature"] = node.Kind == "attn_head" ? node.Head : node.Index,
+                ["layer"] = node.Kind switch
+                {
+                    "embed" or "pos_embed" => JsonValue.Create("E"),
+                    "logit" => JsonValue.Create((maxLayer + 1).ToString(CultureInfo.InvariantCulture)),
+                    _ => JsonValue.Create((node.Layer ?? 0).ToString(CultureInfo.InvariantCulture)),
+                },
+                ["ctx_idx"] = node.Position ?? 0,
+                ["feature_type"] = FeatureType(node.Kind),
+                ["jsNodeId"] = node.Id,
+                ["clerp"] = node.Label,
+                ["activation"] = node.Activation,
+                ["influence"] = node.Influence,
+                ["archive"] = new JsonObject
+                {
+                    ["kind"] = node.Kind,
+                    ["layer"] = node.Layer,
+                    ["head"] = node.Head,
+                    ["index"] = node.Index,
+                    ["position"] = node.Position,
+                    ["description"] = node.Description,
+                    ["dictionary"] = node.Feature?.Dictionary,
+                },
+            });
+        }
+
+        var links = new JsonArray();
+        foreach (var edge in circuit.Edges.Where(e => kept.Contains(e.Source) && kept.Contains(e.Target)))
+        {
+            links.Add(new JsonObject
+            {
+                ["source"] = edge.Source,
+                ["target"] = edge.Target,
+                ["weight"] = edge.Weight,
+                ["archive_kind"] = edge.Kind,
+            });
+        }
+
+        return new JsonObject
+        {
+            ["metadata"] = new JsonObject
+            {
+                ["slug"] = graphSlug,
+                ["scan"] = modelSlug,
+                ["prompt_tokens"] = new JsonArray([.. (circuit.PromptTokens ?? []).Select(t => (JsonNode?)JsonValue.Create(t))]),
+                ["prompt"] = circuit.Prompt ?? "",
+                ["info"] = new JsonObject
+                {
+                    ["description"] = string.IsNullOrEmpty(circuit.Description) ? circuit.Title : $"{circuit.Title}. {circuit.Description}",
+                    ["generator"] = new JsonObject { ["name"] = "Specimen Archive", ["url"] = generatorUrl },
+                },
+            },
+            ["qParams"] = new JsonObject
+            {
+                ["pinnedIds"] = new JsonArray([.. (pinned ?? []).Where(kept.Contains).Select(id => (JsonNode?)JsonValue.Create(id))]),
+                ["supernodes"] = new JsonArray(),
+                ["linkType"] = "both",
+            },
+            ["nodes"] = nodeArray,
+            ["links"] = links,
+        };
+    }
+
+    private static string FeatureType(string kind) => kind switch
+    {
+        "embed" or "pos_embed" => "embedding",
+        "logit" => "logit",
+        "attn_head" => "attention head",
+        "mlp" => "mlp",
+        "neuron" => "mlp neuron",
+        _ => "sae feature",
+    };
+
+    private static string KindFromFeatureType(string featureType) => featureType switch
+    {
+        "embedding" => "embed",
+        "logit" => "logit",
+        "attention head" => "attn_head",
+        "mlp" or "mlp reconstruction error" => "mlp",
+        "mlp neuron" => "neuron",
+        _ => "feature",
+    };
+
+    /// <summary>
+    /// Reads an attribution graph. Returns the circuit and the subgraph's pinned ids, or the validation errors keyed by
+    /// JSON path (for a ValidationProblem); nothing partial is ever returned.
+    /// </summary>
+    public static (CircuitDocument? Circuit, IReadOnlyList<string> PinnedIds, Dictionary<string, string[]> Errors) Import(
+        JsonElement root, string circuitSlug, bool subgraphOnly = false)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        void Error(string path, string message)
+        {
+            if (!errors.TryGetValue(path, out var list)) errors[path] = list = [];
+            if (list.Count < 5) list.Add(message);
+        }
+
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            Error("$", "An attribution graph is a JSON object with metadata, qParams, nodes and links.");
+            return (null, [], Flatten(errors));
+        }
+
+        string prompt = "";
+        List<string> promptTokens = [];
+        string title = circuitSlug;
+        string description = "";
+        if (!root.TryGetProperty("metadata", out var metadata) || metadata.ValueKind != JsonValueKind.Object)
+        {
+            Error("metadata", "metadata is required and must be an object.");
+        }
+        else
+        {
+            if (!metadata.TryGetProperty("slug", out var slug) || slug.ValueKind != JsonValueKind.String) Error("metadata.slug", "metadata.slug is required (a string).");
+            else title = slug.GetString()!;
+            if (!metadata.TryGetProperty("scan", out var scan) || scan.ValueKind != JsonValueKind.String) Error("metadata.scan", "metadata.scan is required (a string: the model id).");
+            if (!metadata.TryGetProperty("prompt", out var p) || p.ValueKind != JsonValueKind.String) Error("metadata.prompt", "metadata.prompt is required (a string).");
+            else prompt = p.GetString()!;
+            if (!metadata.TryGetProperty("prompt_tokens", out var tokens) || tokens.ValueKind != JsonValueKind.Array) Error("metadata.prompt_tokens", "metadata.prompt_tokens is required (an array of strings).");
+            else
+            {
+                foreach (var t in tokens.EnumerateArray())
+                {
+                    if (t.ValueKind != JsonValueKind.String) { Error("metadata.prompt_tokens", "Every prompt token must be a string."); break; }
+                    promptTokens.Add(t.GetString()!);
+                }
+            }
+            if (metadata.TryGetProperty("info", out var info) && info.ValueKind == JsonValueKind.Object &&
+                info.TryGetProperty("description", out var d) && d.ValueKind == JsonValueKind.String)
+            {
+                description = d.GetString()!;
+            }
+        }
+
+        var nodes = new List<CircuitNodeDocument>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        if (!root.TryGetProperty("nodes", out var nodeArray) || nodeArray.ValueKind != JsonValueKind.Array)
+        {
+            Error("nodes", "nodes is required and must be an array.");
+        }
+        else if (nodeArray.GetArrayLength() > MaxNodes)
+        {
+            Error("nodes", $"At most {MaxNodes} nodes are accepted (got {nodeArray.GetArrayLength()}).");
+        }
+        else
+        {
+            var i = 0;
+            foreach (var n in nodeArray.EnumerateArray())
+            {
+                var node = ReadNode(n, $"nodes[{i}]", Error);
+                if (node is not null && !ids.Add(node.Id)) Error($"nodes[{i}].node_id", $"Duplicate node_id '{node.Id}'.");
+                else if (node is not null) nodes.Add(node);
+                i++;
+            }
+        }
+
+        var edges = new List<CircuitEdgeDocument>();
+        if (!root.TryGetProperty("links", out var linkArray) || linkArray.ValueKind != JsonValueKind.Array)
+        {
+            Error("links", "links is required and must be an array.");
+        }
+        else if (linkArray.GetArrayLength() > MaxLinks)
+        {
+            Error("links", $"At most {MaxLinks} links are accepted (got {linkArray.GetArrayLength()}).");
+        }
+        else
+        {
+            var i = 0;
+            foreach (var l in linkArray.EnumerateArray())
+            {
+                var path = $"links[{i++}]";
+                if (l.ValueKind != JsonValueKind.Object) { Error(path, "A link must be an object."); continue; }
+                var source = l.TryGetProperty("source", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()! : null;
+                var target = l.TryGetProperty("target", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : null;
+                if (source is null || target is null) { Error(path, "source and target are required strings."); continue; }
+                if (!l.TryGetProperty("weight", out var w) || w.ValueKind != JsonValueKind.Number || !w.TryGetDouble(out var weight) || !double.IsFinite(weight))
+                {
+                    Error($"{path}.weight", "weight is required and must be a finite number.");
+                    continue;
+                }
+                if (!ids.Contains(source)) Error($"{path}.source", $"Link source '{source}' is not a node_id in nodes.");
+                if (!ids.Contains(target)) Error($"{path}.target", $"Link target '{target}' is not a node_id in nodes.");
+                var kind = l.TryGetProperty("archive_kind", out var k) && k.ValueKind == JsonValueKind.String && CircuitKinds.ParseEdge(k.GetString()) is not null
+                    ? k.GetString()! : "attribution";
+                edges.Add(new CircuitEdgeDocument(source, target, weight, kind));
+            }
+        }
+
+        var pinned = new List<string>();
+        if (root.TryGetProperty("qParams", out var q) && q.ValueKind == JsonValueKind.Object &&
+            q.TryGetProperty("pinnedIds", out var pins) && pins.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var pin in pins.EnumerateArray())
+            {
+                if (pin.ValueKind == JsonValueKind.String && ids.Contains(pin.GetString()!)) pinned.Add(pin.GetString()!);
+            }
+        }
+
+        if (errors.Count > 0) return (null, [], Flatten(errors));
+        if (nodes.Count == 0) return (null, [], new() { ["nodes"] = ["The graph has no nodes."] });
+
+        if (subgraphOnly && pinned.Count > 0)
+        {
+            var keep = pinned.ToHashSet(StringComparer.Ordinal);
+            nodes = nodes.Where(n => keep.Contains(n.Id)).ToList();
+            edges = edges.Where(e => keep.Contains(e.Source) && keep.Contains(e.Target)).ToList();
+        }
+        var circuit = new CircuitDocument(circuitSlug, title, description, prompt.Length == 0 ? null : prompt,
+            promptTokens.Count == 0 ? null : promptTokens, nodes, edges);
+        return (circuit, pinned, []);
+    }
+
+    private static CircuitNodeDocument? ReadNode(JsonElement n, string path, Action<string, string> error)
+    {
+        if (n.ValueKind != JsonValueKind.Object) { error(path, "A node must be an object."); return null; }
+        var ok = true;
+        string Str(string name)
+        {
+            if (n.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String) return v.GetString()!;
+            error($"{path}.{name}", $"{name} is required (a string)."); ok = false; return "";
+        }
+        var id = Str("node_id");
+        var featureType = Str("feature_type");
+        Str("jsNodeId");
+        var clerp = n.TryGetProperty("clerp", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : null;
+        if (clerp is null) { error($"{path}.clerp", "clerp is required (a string, possibly empty)."); ok = false; }
+        if (!n.TryGetProperty("ctx_idx", out var ctx) || ctx.ValueKind != JsonValueKind.Number || !ctx.TryGetInt32(out var position))
+        {
+            error($"{path}.ctx_idx", "ctx_idx is required (an integer)."); ok = false; position = 0;
+        }
+        int? feature = null;
+        if (!n.TryGetProperty("feature", out var f)) { error($"{path}.feature", "feature is required (an integer or null)."); ok = false; }
+        else if (f.ValueKind == JsonValueKind.Number && f.TryGetInt32(out var fv)) feature = fv;
+        else if (f.ValueKind != JsonValueKind.Null) { error($"{path}.feature", "feature must be an integer or null."); ok = false; }
+        int? layer = null;
+        if (!n.TryGetProperty("layer", out var l)) { error($"{path}.layer", "layer is required (a string or an integer)."); ok = false; }
+        else if (l.ValueKind == JsonValueKind.Number && l.TryGetInt32(out var lv)) layer = lv;
+        else if (l.ValueKind == JsonValueKind.String) layer = int.TryParse(l.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ls) ? ls : null;
+        else { error($"{path}.layer", "layer must be a string or an integer."); ok = false; }
+        if (!ok) return null;
+
+        double? Number(string name) => n.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && double.IsFinite(d) ? d : null;
+        var archive = n.TryGetProperty("archive", out var a) && a.ValueKind == JsonValueKind.Object ? a : default;
+        string? ArchiveString(string name) => archive.ValueKind == JsonValueKind.Object && archive.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        int? ArchiveInt(string name) => archive.ValueKind == JsonValueKind.Object && archive.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : null;
+
+        var kind = ArchiveString("kind") is { } k && CircuitKinds.ParseNode(k) is not null ? k : KindFromFeatureType(featureType);
+        var head = ArchiveInt("head") ?? (kind == "attn_head" ? feature : null);
+        var index = kind == "attn_head" ? ArchiveInt("index") : feature;
+        var dictionary = ArchiveString("dictionary");
+        // Our own exports say exactly which fields were unset; other tools' graphs always carry a ctx_idx and layer.
+        var fromArchive = archive.ValueKind == JsonValueKind.Object;
+        return new CircuitNodeDocument(
+            id, kind,
+            fromArchive ? ArchiveInt("layer") : kind is "embed" or "pos_embed" or "logit" ? null : layer,
+            head, index,
+            fromArchive ? ArchiveInt("position") : position,
+            string.IsNullOrWhiteSpace(clerp) ? id : clerp!, ArchiveString("description") ?? "",
+            dictionary is not null && index is { } fi ? new CircuitFeatureLink(dictionary, fi) : null,
+            Number("activation"), Number("influence"));
+    }
+
+    private static Dictionary<string, string[]> Flatten(Dictionary<string, List<string>> errors) =>
+        errors.Take(50).ToDictionary(e => e.Key, e => e.Value.ToArray());
+}

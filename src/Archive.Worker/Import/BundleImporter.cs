@@ -1,0 +1,158 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Archive.Data;
+using Archive.Data.Circuits;
+using Archive.Data.Claims;
+using Archive.Data.Evidence;
+using Archive.Data.Models;
+using Archive.Data.Specimens;
+using Archive.Engine.Models;
+using Microsoft.EntityFrameworkCore;
+
+namespace Archive.Worker.Import;
+
+/// <summary>
+/// Imports specimen bundles: validates the model file before anything is stored, upserts the model, adds a revision
+/// only when the bundle's content changed, and queues an evidence run for each claim of a new revision so the archive's
+/// verdicts are computed, never typed in. One transaction per bundle: a bad bundle leaves nothing behind.
+/// </summary>
+public sealed partial class BundleImporter(ArchiveDbContext db, ILogger<BundleImporter> logger)
+{
+    public async Task<int> ImportFolderAsync(string folder, CancellationToken ct)
+    {
+        if (!Directory.Exists(folder))
+        {
+            logger.LogError("No bundle folder at {Folder}.", Path.GetFullPath(folder));
+            return 1;
+        }
+        var failures = 0;
+        foreach (var bundle in Directory.GetDirectories(folder).Where(d => File.Exists(Path.Combine(d, "specimen.json"))).Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                var outcome = await ImportAsync(bundle, ct);
+                logger.LogInformation("Bundle {Bundle}: {Outcome}", Path.GetFileName(bundle), outcome);
+            }
+            catch (Exception ex) when (ex is FormatException or InvalidDataException or JsonException or IOException or DbUpdateException)
+            {
+                failures++;
+                logger.LogError("Bundle {Bundle} was not imported: {Reason}", Path.GetFileName(bundle), ex.Message);
+                db.ChangeTracker.Clear();
+            }
+        }
+        return failures == 0 ? 0 : 1;
+    }
+
+    public async Task<string> ImportAsync(string bundle, CancellationToken ct)
+    {
+        var manifestText = await File.ReadAllTextAsync(Path.Combine(bundle, "specimen.json"), ct);
+        var manifest = JsonSerializer.Deserialize<BundleManifest>(manifestText, BundleManifest.JsonOptions)
+            ?? throw new InvalidDataException("specimen.json is null.");
+        var writeup = await File.ReadAllTextAsync(Path.Combine(bundle, manifest.Writeup), ct);
+
+        // Everything that can be wrong with the files is found before the first row is written.
+        var modelPath = Path.Combine(bundle, manifest.Model.File);
+        var config = ModelFile.Inspect(modelPath);
+        var modelBytes = await File.ReadAllBytesAsync(modelPath, ct);
+        var modelSha = Convert.ToHexStringLower(SHA256.HashData(modelBytes));
+        var circuits = manifest.Circuits.Select(c => CircuitMapping.ToEntity(c, new Dictionary<string, int>())).ToList();
+        var sourceHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(manifestText + "\n" + writeup + "\n" + modelSha)));
+
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var model = await db.Models.SingleOrDefaultAsync(m => m.Slug == manifest.Model.Slug, ct);
+        if (model is null)
+        {
+            model = new Model
+            {
+                Slug = manifest.Model.Slug, Name = manifest.Model.Name, Architecture = manifest.Model.Architecture, ConfigJson = config.ToJson(),
+                WeightsFileName = Path.GetFileName(modelPath), Sha256 = modelSha, CreatedAt = DateTimeOffset.UtcNow,
+            };
+            db.Models.Add(model);
+        }
+        model.Name = manifest.Model.Name;
+        model.Architecture = manifest.Model.Architecture;
+        model.Description = manifest.Model.Description;
+        model.TrainingNotes = manifest.Model.TrainingNotes;
+        model.ConfigJson = config.ToJson();
+        model.NLayers = config.n_layers;
+        model.DModel = config.d_model;
+        model.NHeads = config.n_heads;
+        model.DVocab = config.d_vocab;
+        model.NCtx = config.n_ctx;
+        model.AttnOnly = config.attn_only;
+        model.ParameterCount = TransformerLensParameters.Expected(config).Sum(p => p.Shape.Aggregate(1L, (a, b) => a * b));
+        model.WeightsFileName = Path.GetFileName(modelPath);
+        model.SizeBytes = modelBytes.LongLength;
+        var weightsChanged = model.Sha256 != modelSha || model.Id == 0;
+        model.Sha256 = modelSha;
+        await db.SaveChangesAsync(ct);
+        if (weightsChanged)
+        {
+            await db.ModelWeights.Where(w => w.ModelId == model.Id).ExecuteDeleteAsync(ct);
+            db.ModelWeights.Add(new ModelWeights { ModelId = model.Id, Content = modelBytes });
+        }
+
+        var specimen = await db.Specimens.Include(s => s.Revisions).SingleOrDefaultAsync(s => s.Slug == manifest.Slug, ct);
+        var now = DateTimeOffset.UtcNow;
+        if (specimen is null)
+        {
+            specimen = new Specimen
+            {
+                Slug = manifest.Slug, Title = manifest.Title, Summary = manifest.Summary, Behaviour = manifest.Behaviour,
+                Status = SpecimenStatus.Published, CreatedAt = now, PublishedAt = now,
+            };
+            db.Specimens.Add(specimen);
+        }
+        else if (specimen.Revisions.MaxBy(r => r.Number)?.SourceHash == sourceHash)
+        {
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            return weightsChanged ? "model weights updated; specimen unchanged" : "unchanged";
+        }
+
+        specimen.Title = manifest.Title;
+        specimen.Summary = manifest.Summary;
+        specimen.Behaviour = manifest.Behaviour;
+        specimen.Model = model;
+        specimen.Tags = manifest.Tags;
+        specimen.Techniques = manifest.Techniques;
+        specimen.Authors = manifest.Authors;
+        specimen.Featured = manifest.Featured;
+        specimen.UpdatedAt = now;
+        specimen.SearchText = string.Join(' ', manifest.Tags.Concat(manifest.Techniques)) + "\n" + PlainText(writeup);
+        var revision = new SpecimenRevision
+        {
+            Number = specimen.Revisions.Count == 0 ? 1 : specimen.Revisions.Max(r => r.Number) + 1,
+            WriteupMarkdown = writeup,
+            Message = manifest.RevisionMessage,
+            CreatedBy = "archive-worker import",
+            CreatedAt = now,
+            SourceHash = sourceHash,
+            Circuits = circuits,
+            Claims = [.. manifest.Claims.Select(c => new Claim
+            {
+                Key = c.Key, Statement = c.Statement, Method = c.Method, Targets = c.Targets,
+                Parameters = JsonDocument.Parse(c.Parameters?.GetRawText() ?? "{}"),
+                Comparison = c.Comparison, Expected = c.Expected, ExpectedUpper = c.ExpectedUpper, Tolerance = c.Tolerance,
+            })],
+        };
+        specimen.Revisions.Add(revision);
+        await db.SaveChangesAsync(ct);
+        specimen.CurrentRevisionId = revision.Id;
+        foreach (var claim in revision.Claims)
+        {
+            db.EvidenceRuns.Add(new EvidenceRun { Id = Guid.CreateVersion7(), ClaimId = claim.Id, Status = EvidenceStatus.Queued, RequestedAt = now, RequestedBy = "import" });
+        }
+        await db.SaveChangesAsync(ct);
+        await ClaimStatusRollup.RefreshAsync(db, specimen.Id, ct);
+        await transaction.CommitAsync(ct);
+        return $"revision {revision.Number} with {revision.Claims.Count} claim(s) queued for evidence";
+    }
+
+    /// <summary>The writeup's words for the full-text index: Markdown punctuation and math are noise to it.</summary>
+    private static string PlainText(string markdown) => MarkdownNoise().Replace(markdown, " ");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"[#*_`>\[\]()|$\\{}^=-]+")]
+    private static partial System.Text.RegularExpressions.Regex MarkdownNoise();
+}
