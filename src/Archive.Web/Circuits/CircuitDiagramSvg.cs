@@ -26,6 +26,8 @@ public static class CircuitDiagramSvg
     public const double HeaderHeight = 34;
     public const double MaxStrokeWidth = 6;
     public const double MinStrokeWidth = 0.5;
+    /// <summary>Drawn this much larger than the layout units; narrower screens scale it down (max-width: 100%).</summary>
+    public const double DisplayScale = 1.25;
     public const string PositiveColour = "#2563eb";
     public const string NegativeColour = "#dc2626";
 
@@ -120,8 +122,8 @@ public static class CircuitDiagramSvg
             w.WriteAttributeString("class", "circuit-svg");
             w.WriteAttributeString("id", id);
             w.WriteAttributeString("viewBox", $"0 0 {F(width)} {F(height)}");
-            w.WriteAttributeString("width", F(width));
-            w.WriteAttributeString("height", F(height));
+            w.WriteAttributeString("width", F(width * DisplayScale));
+            w.WriteAttributeString("height", F(height * DisplayScale));
             w.WriteAttributeString("role", "img");
             w.WriteAttributeString("aria-label",
                 Clean($"Circuit diagram “{circuit.Title}”: {circuit.Nodes.Count} nodes and {edges.Count} edges; the table that follows lists every edge."));

@@ -14,12 +14,14 @@ public static class CircuitsApi
         var api = app.MapGroup("/api/circuits").WithTags("Circuits");
         api.MapPost("/attribution-graph", ConvertAttributionGraph).WithName(nameof(ConvertAttributionGraph))
             .WithSummary("Reads a circuit-tracer / Neuronpedia attribution graph and returns it as an archive circuit, or the reasons it cannot be read.")
-            .Accepts<JsonElement>("application/json");
+            .Accepts<JsonElement>("application/json")
+            // The handler enforces its own limit (ArchiveOptions.MaxGraphBytes) with a ProblemDetails answer.
+            .WithMetadata(new DisableRequestSizeLimitAttribute());
         return api;
     }
 
     /// <summary>Validates and converts without storing anything: the first step of importing a graph.</summary>
-    public static async Task<Results<Ok<CircuitDocument>, ValidationProblem, BadRequest<ProblemDetails>>> ConvertAttributionGraph(
+    public static async Task<Results<Ok<CircuitDocument>, ValidationProblem, ProblemHttpResult>> ConvertAttributionGraph(
         HttpRequest request, IOptions<ArchiveOptions> options, string? slug, bool? subgraph, CancellationToken ct)
     {
         if (request.ContentLength > options.Value.MaxGraphBytes)
@@ -47,6 +49,6 @@ public static class CircuitsApi
         }
     }
 
-    private static BadRequest<ProblemDetails> BadRequest(string detail) =>
-        TypedResults.BadRequest(new ProblemDetails { Title = "Unreadable graph", Detail = detail, Status = StatusCodes.Status400BadRequest });
+    private static ProblemHttpResult BadRequest(string detail) =>
+        TypedResults.Problem(detail, title: "Unreadable graph", statusCode: StatusCodes.Status400BadRequest);
 }

@@ -46,7 +46,7 @@ public static class EvidenceApi
         return api;
     }
 
-    public static async Task<Results<Accepted<EvidenceRunResponse>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> RequestEvidence(
+    public static async Task<Results<Accepted<EvidenceRunResponse>, ProblemHttpResult>> RequestEvidence(
         ArchiveDbContext db, int claimId, CancellationToken ct)
     {
         var claim = await db.Claims.AsNoTracking()
@@ -56,13 +56,8 @@ public static class EvidenceApi
         if (claim is null) return SpecimensApi.NotFoundProblem($"No public claim {claimId}.");
         if (claim.Pending is { } pending)
         {
-            return TypedResults.Conflict(new ProblemDetails
-            {
-                Title = "Already queued",
-                Detail = $"Evidence run {pending} for this claim is already queued or running.",
-                Status = StatusCodes.Status409Conflict,
-                Instance = $"/api/evidence/{pending}",
-            });
+            return TypedResults.Problem($"Evidence run {pending} for this claim is already queued or running.",
+                instance: $"/api/evidence/{pending}", title: "Already queued", statusCode: StatusCodes.Status409Conflict);
         }
         var run = new EvidenceRun { Id = Guid.CreateVersion7(), ClaimId = claimId, Status = EvidenceStatus.Queued, RequestedAt = DateTimeOffset.UtcNow, RequestedBy = "api" };
         db.EvidenceRuns.Add(run);
@@ -71,7 +66,7 @@ public static class EvidenceApi
         return TypedResults.Accepted($"/api/evidence/{run.Id}", (await LoadAsync(db, run.Id, ct))!);
     }
 
-    public static async Task<Results<Ok<EvidenceRunResponse>, NotFound<ProblemDetails>>> GetEvidenceRun(ArchiveDbContext db, Guid id, CancellationToken ct) =>
+    public static async Task<Results<Ok<EvidenceRunResponse>, ProblemHttpResult>> GetEvidenceRun(ArchiveDbContext db, Guid id, CancellationToken ct) =>
         await LoadAsync(db, id, ct) is { } run ? TypedResults.Ok(run) : SpecimensApi.NotFoundProblem($"No evidence run {id}.");
 
     public static async Task<Ok<List<EvidenceRunResponse>>> ListClaimEvidence(ArchiveDbContext db, int claimId, CancellationToken ct)

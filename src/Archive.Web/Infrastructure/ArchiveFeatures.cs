@@ -1,4 +1,9 @@
+using System.Text.Json.Serialization;
+using Archive.Web.Circuits;
+using Archive.Web.Evidence;
 using Archive.Web.Markdown;
+using Archive.Web.Models;
+using Archive.Web.Specimens;
 
 namespace Archive.Web.Infrastructure;
 
@@ -9,11 +14,18 @@ public static class ArchiveFeatures
     {
         // Pages: one Markdig pipeline for every writeup (thread-safe, built once).
         services.AddSingleton<MarkdownRenderer>();
+        services.AddEvidenceRateLimit();
+        // API enums travel as their names ("Supported", "AtLeast"), as the pages show them.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         return services;
     }
 
     public static IEndpointRouteBuilder MapArchiveApis(this IEndpointRouteBuilder app)
     {
+        app.MapSpecimensApi();
+        app.MapCircuitsApi();
+        app.MapModelsApi();
+        app.MapEvidenceApi();
         return app;
     }
 }

@@ -47,6 +47,7 @@ public sealed class MarkdownRenderer
         using var writer = new StringWriter();
         var renderer = new HtmlRenderer(writer);
         _pipeline.Setup(renderer);
+        renderer.ObjectRenderers.Replace<HtmlMathInlineRenderer>(new DisplayAwareMathInlineRenderer());
         renderer.Render(document);
         writer.Flush();
         return new RenderedMarkdown(writer.ToString(), toc);
@@ -171,6 +172,29 @@ public sealed class MarkdownRenderer
             case ContainerInline container:
                 foreach (var child in container) AppendText(child, sb);
                 break;
+        }
+    }
+}
+
+/// <summary>
+/// Markdig writes every inline formula as <c>\(…\)</c>, so <c>$$…$$</c> written on its own line inside a paragraph
+/// loses display mode. This writes <c>\[…\]</c> for the double-dollar form; KaTeX then typesets it as a display.
+/// </summary>
+internal sealed class DisplayAwareMathInlineRenderer : HtmlObjectRenderer<MathInline>
+{
+    protected override void Write(HtmlRenderer renderer, MathInline obj)
+    {
+        var display = obj.DelimiterCount >= 2;
+        if (renderer.EnableHtmlForInline)
+        {
+            renderer.Write("<span").WriteAttributes(obj).Write('>');
+            renderer.Write(display ? "\\[" : "\\(");
+        }
+        renderer.WriteEscape(ref obj.Content);
+        if (renderer.EnableHtmlForInline)
+        {
+            renderer.Write(display ? "\\]" : "\\)");
+            renderer.Write("</span>");
         }
     }
 }

@@ -41,10 +41,10 @@ public static class ModelsApi
         return TypedResults.Ok(models);
     }
 
-    public static async Task<Results<Ok<ModelResponse>, NotFound<ProblemDetails>>> GetModel(ArchiveDbContext db, string slug, CancellationToken ct) =>
+    public static async Task<Results<Ok<ModelResponse>, ProblemHttpResult>> GetModel(ArchiveDbContext db, string slug, CancellationToken ct) =>
         await LoadAsync(db, slug, ct) is { } model ? TypedResults.Ok(model) : SpecimensApi.NotFoundProblem($"No model '{slug}'.");
 
-    public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, NotFound<ProblemDetails>>> GetWeights(
+    public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetWeights(
         ArchiveDbContext db, HttpContext http, string slug, CancellationToken ct)
     {
         var model = await db.Models.AsNoTracking().Where(m => m.Slug == slug).Select(m => new { m.Id, m.Sha256, m.WeightsFileName }).SingleOrDefaultAsync(ct);

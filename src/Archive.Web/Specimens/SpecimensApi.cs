@@ -40,13 +40,13 @@ public static class SpecimensApi
         LibrarySort? sort, int? page, int? pageSize, CancellationToken ct) =>
         TypedResults.Ok(await LibraryQuery.RunAsync(db, new LibraryFilter(q, model, technique, tag, status, sort ?? LibrarySort.Relevance, page ?? 1, pageSize ?? 20), ct));
 
-    public static async Task<Results<Ok<SpecimenResponse>, NotFound<ProblemDetails>>> GetSpecimen(ArchiveDbContext db, string slug, CancellationToken ct) =>
+    public static async Task<Results<Ok<SpecimenResponse>, ProblemHttpResult>> GetSpecimen(ArchiveDbContext db, string slug, CancellationToken ct) =>
         await Load(db, slug, null, ct);
 
-    public static async Task<Results<Ok<SpecimenResponse>, NotFound<ProblemDetails>>> GetRevision(ArchiveDbContext db, string slug, int number, CancellationToken ct) =>
+    public static async Task<Results<Ok<SpecimenResponse>, ProblemHttpResult>> GetRevision(ArchiveDbContext db, string slug, int number, CancellationToken ct) =>
         await Load(db, slug, number, ct);
 
-    public static async Task<Results<Ok<CircuitDocument>, NotFound<ProblemDetails>>> GetCircuit(
+    public static async Task<Results<Ok<CircuitDocument>, ProblemHttpResult>> GetCircuit(
         ArchiveDbContext db, string slug, string circuit, int? revision, CancellationToken ct)
     {
         var data = await SpecimenPageQuery.LoadAsync(db, slug, revision, ct);
@@ -54,7 +54,7 @@ public static class SpecimensApi
         return found is null ? NotFoundProblem($"No circuit '{circuit}' in specimen '{slug}'.") : TypedResults.Ok(found.ToDocument());
     }
 
-    public static async Task<Results<JsonHttpResult<System.Text.Json.Nodes.JsonObject>, NotFound<ProblemDetails>>> GetAttributionGraph(
+    public static async Task<Results<JsonHttpResult<System.Text.Json.Nodes.JsonObject>, ProblemHttpResult>> GetAttributionGraph(
         ArchiveDbContext db, HttpContext http, string slug, string circuit, int? revision, string? pinned, bool? subgraph, CancellationToken ct)
     {
         var data = await SpecimenPageQuery.LoadAsync(db, slug, revision, ct);
@@ -88,7 +88,7 @@ public static class SpecimensApi
         }
     }
 
-    private static async Task<Results<Ok<SpecimenResponse>, NotFound<ProblemDetails>>> Load(ArchiveDbContext db, string slug, int? revision, CancellationToken ct)
+    private static async Task<Results<Ok<SpecimenResponse>, ProblemHttpResult>> Load(ArchiveDbContext db, string slug, int? revision, CancellationToken ct)
     {
         var data = await SpecimenPageQuery.LoadAsync(db, slug, revision, ct);
         if (data is null)
@@ -101,6 +101,6 @@ public static class SpecimensApi
     private static SpecimenResponse ToResponse(SpecimenPageData data) =>
         new(data.Specimen, data.Shown, data.Revisions, data.WriteupMarkdown, data.Claims, [.. data.Circuits.Select(c => c.ToDocument())]);
 
-    internal static NotFound<ProblemDetails> NotFoundProblem(string detail) =>
-        TypedResults.NotFound(new ProblemDetails { Title = "Not found", Detail = detail, Status = StatusCodes.Status404NotFound });
+    internal static ProblemHttpResult NotFoundProblem(string detail) =>
+        TypedResults.Problem(detail, title: "Not found", statusCode: StatusCodes.Status404NotFound);
 }

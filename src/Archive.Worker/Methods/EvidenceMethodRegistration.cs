@@ -1,6 +1,16 @@
+using Archive.Worker.Evidence;
+
 namespace Archive.Worker.Methods;
 
 public static class EvidenceMethodRegistration
 {
-    public static IServiceCollection AddEvidenceMethods(this IServiceCollection services) => services;
+    public static IServiceCollection AddEvidenceMethods(this IServiceCollection services)
+    {
+        services.AddSingleton<IEvidenceMethod, HeadScoreMethods>();
+        services.AddSingleton<IEvidenceMethod, WeightMethods>();
+        services.AddSingleton<IEvidenceMethod, LossMethods>();
+        services.AddSingleton<ModelCache>();
+        services.AddScoped<EvidenceRunner>();
+        return services;
+    }
 }

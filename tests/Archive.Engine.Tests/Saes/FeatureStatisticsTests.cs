@@ -187,4 +187,34 @@ public class FeatureStatisticsTests
         Assert.Equal("blocks.0.hook_resid_post", result.Inputs.HookName);
         Assert.Equal(15, result.TokenCount);
     }
+
+    [Fact]
+    public void Streaming_compute_agrees_with_the_per_feature_functions()
+    {
+        using var sae = new SparseAutoencoder(new SaeLensConfig { d_in = 4, d_sae = 6, architecture = "topk", k = 3 }, CPU, new Generator(4));
+        using var acts = randn(new long[] { 5, 7, 4 }, generator: new Generator(5));
+        var tokens = Enumerable.Range(0, 5).Select(s => Enumerable.Range(0, 7).Select(p => 100 * s + p).ToArray()).ToArray();
+        var options = new FeatureStatisticsOptions { TopContexts = 4, WindowBefore = 2, WindowAfter = 1, ChunkTokens = 4, HistogramBins = 12 };
+        var result = FeatureStatistics.Compute(sae, acts, TokenSetRecord.Create(tokens), tokens, options);
+
+        using var f = sae.Encode(acts); // [5, 7, 6]
+        Assert.Equal(FeatureStatistics.Density(f), result.Density);
+        foreach (var summary in result.Features)
+        {
+            using var column = f.select(2, summary.Index); // [5, 7]
+            var values = Values(column);
+            var histogram = FeatureStatistics.LogHistogram(values, options.HistogramEdges());
+            Assert.Equal(histogram.Counts, summary.Histogram.Counts);
+            Assert.Equal((histogram.Underflow, histogram.Overflow), (summary.Histogram.Underflow, summary.Histogram.Overflow));
+            Assert.Equal(values.Max(), summary.MaxActivation);
+            var expected = FeatureStatistics.TopContexts(column, tokens, 4, 2, 1);
+            Assert.Equal(expected.Length, summary.TopContexts.Length);
+            for (var r = 0; r < expected.Length; r++)
+            {
+                Assert.Equal((expected[r].Sequence, expected[r].Position, expected[r].WindowStart), (summary.TopContexts[r].Sequence, summary.TopContexts[r].Position, summary.TopContexts[r].WindowStart));
+                Assert.Equal(expected[r].TokenIds, summary.TopContexts[r].TokenIds);
+                Assert.Equal(expected[r].Activations, summary.TopContexts[r].Activations);
+            }
+        }
+    }
 }

@@ -1,8 +1,11 @@
 using Archive.Data;
 using Archive.Tests.Shared;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Respawn;
 
@@ -52,12 +55,14 @@ public sealed class ArchiveFixture : IAsyncLifetime
             web.UseEnvironment("Testing");
             web.UseSetting("ConnectionStrings:Archive", ConnectionString);
         });
-        factory.UseKestrel(0);
+        factory.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
         factory.StartServer();
-        BaseAddress = factory.ClientOptions.BaseAddress;
+        var addresses = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        BaseAddress = new Uri(addresses.First().Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1") + "/");
     }
 
-    public HttpClient CreateClient() => factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+    /// <summary>A real HTTP client to the real server (no redirects followed, so tests see them).</summary>
+    public HttpClient CreateClient() => new(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = BaseAddress };
 
     public ArchiveDbContext CreateDbContext() => ArchiveDataExtensions.CreateDbContext(ConnectionString);
 
