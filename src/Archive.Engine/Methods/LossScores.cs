@@ -31,7 +31,8 @@ public sealed record InContextLearningResult
 [JsonConverter(typeof(JsonStringEnumConverter<MetricKind>))]
 public enum MetricKind
 {
-    /// <summary>Mean next-token cross-entropy over the batch and every position.</summary>
+    /// <summary>Mean next-token cross-entropy over the batch and every position (or, with
+    /// <see cref="MetricSpec.LossPositions"/>, over the per-position losses [start, end)).</summary>
     Loss,
     /// <summary>Mean over the batch of logits[b, pos_b, correct_b] − logits[b, pos_b, incorrect_b].</summary>
     LogitDifference,
@@ -45,15 +46,25 @@ public sealed record MetricSpec
     public int[]? CorrectTokens { get; init; }
     public int[]? IncorrectTokens { get; init; }
     public int[]? AnswerPositions { get; init; }
+    /// <summary>For <see cref="MetricKind.Loss"/>: the range [start, end) of per-position losses to average, where
+    /// loss i predicts token i+1 (so the second copy of <c>prefix + r + r</c> is [p+L−1, p+2L−1)).</summary>
+    public (int Start, int End)? LossPositions { get; init; }
 
     public static MetricSpec Loss { get; } = new() { Kind = MetricKind.Loss };
+
+    public static MetricSpec LossOver(int start, int end) => new() { Kind = MetricKind.Loss, LossPositions = (start, end) };
 
     public static MetricSpec LogitDifference(int[] correct, int[] incorrect, int[]? answerPositions = null) =>
         new() { Kind = MetricKind.LogitDifference, CorrectTokens = correct, IncorrectTokens = incorrect, AnswerPositions = answerPositions };
 
     internal void Validate(int batch, int n)
     {
-        if (Kind == MetricKind.Loss) return;
+        if (Kind == MetricKind.Loss)
+        {
+            if (LossPositions is { } r && (r.Start < 0 || r.End > n - 1 || r.Start >= r.End))
+                throw new ArgumentException($"Loss positions [{r.Start}, {r.End}) must lie in [0, {n - 1}).");
+            return;
+        }
         if (CorrectTokens?.Length != batch || IncorrectTokens?.Length != batch)
             throw new ArgumentException($"A logit difference needs one correct and one incorrect token per sequence ({batch}).");
         if (AnswerPositions is not null && (AnswerPositions.Length != batch || AnswerPositions.Any(p => p < 0 || p >= n)))
@@ -66,7 +77,12 @@ public sealed record MetricSpec
     public double Evaluate(Tensor logits, Tensor tokens)
     {
         using var scope = NewDisposeScope();
-        if (Kind == MetricKind.Loss) return LossScores.PerPositionLoss(logits, tokens).mean().item<double>();
+        if (Kind == MetricKind.Loss)
+        {
+            var losses = LossScores.PerPositionLoss(logits, tokens);
+            if (LossPositions is { } r) losses = losses.narrow(1, r.Start, r.End - r.Start);
+            return losses.mean().item<double>();
+        }
         int batch = (int)logits.shape[0], n = (int)logits.shape[1];
         var cpu = logits.to(ScalarType.Float64, CPU);
         double sum = 0;

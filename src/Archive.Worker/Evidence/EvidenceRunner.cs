@@ -97,7 +97,10 @@ public sealed class EvidenceRunner(
             runId, claim.Method, claim.Key, run.Verdict, run.HeadlineValue, stopwatch.Elapsed.TotalMilliseconds);
     }
 
-    public static bool IsTransformer(string architecture) => architecture is "attn-only" or "gpt2" or "transformer";
+    public static bool IsTransformer(string architecture) => architecture != ToyModelArchitecture;
+
+    /// <summary>The one model family in the archive that is not a transformer.</summary>
+    public const string ToyModelArchitecture = "toy-superposition";
 
     private static JsonDocument ToJson(object value) => JsonSerializer.SerializeToDocument(value, Json);
 }

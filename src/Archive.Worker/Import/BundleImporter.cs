@@ -53,7 +53,7 @@ public sealed partial class BundleImporter(ArchiveDbContext db, ILogger<BundleIm
 
         // Everything that can be wrong with the files is found before the first row is written.
         var modelPath = Path.Combine(bundle, manifest.Model.File);
-        var config = ModelFile.Inspect(modelPath);
+        var card = ModelCard.Inspect(modelPath, manifest.Model.Architecture);
         var modelBytes = await File.ReadAllBytesAsync(modelPath, ct);
         var modelSha = Convert.ToHexStringLower(SHA256.HashData(modelBytes));
         var circuits = manifest.Circuits.Select(c => CircuitMapping.ToEntity(c, new Dictionary<string, int>())).ToList();
@@ -65,7 +65,7 @@ public sealed partial class BundleImporter(ArchiveDbContext db, ILogger<BundleIm
         {
             model = new Model
             {
-                Slug = manifest.Model.Slug, Name = manifest.Model.Name, Architecture = manifest.Model.Architecture, ConfigJson = config.ToJson(),
+                Slug = manifest.Model.Slug, Name = manifest.Model.Name, Architecture = manifest.Model.Architecture, ConfigJson = card.ConfigJson,
                 WeightsFileName = Path.GetFileName(modelPath), Sha256 = modelSha, CreatedAt = DateTimeOffset.UtcNow,
             };
             db.Models.Add(model);
@@ -74,14 +74,14 @@ public sealed partial class BundleImporter(ArchiveDbContext db, ILogger<BundleIm
         model.Architecture = manifest.Model.Architecture;
         model.Description = manifest.Model.Description;
         model.TrainingNotes = manifest.Model.TrainingNotes;
-        model.ConfigJson = config.ToJson();
-        model.NLayers = config.n_layers;
-        model.DModel = config.d_model;
-        model.NHeads = config.n_heads;
-        model.DVocab = config.d_vocab;
-        model.NCtx = config.n_ctx;
-        model.AttnOnly = config.attn_only;
-        model.ParameterCount = TransformerLensParameters.Expected(config).Sum(p => p.Shape.Aggregate(1L, (a, b) => a * b));
+        model.ConfigJson = card.ConfigJson;
+        model.NLayers = card.NLayers;
+        model.DModel = card.DModel;
+        model.NHeads = card.NHeads;
+        model.DVocab = card.DVocab;
+        model.NCtx = card.NCtx;
+        model.AttnOnly = card.AttnOnly;
+        model.ParameterCount = card.ParameterCount;
         model.WeightsFileName = Path.GetFileName(modelPath);
         model.SizeBytes = modelBytes.LongLength;
         var weightsChanged = model.Sha256 != modelSha || model.Id == 0;

@@ -9,6 +9,7 @@ public static class EvidenceMethodRegistration
         services.AddSingleton<IEvidenceMethod, HeadScoreMethods>();
         services.AddSingleton<IEvidenceMethod, WeightMethods>();
         services.AddSingleton<IEvidenceMethod, LossMethods>();
+        services.AddSingleton<IEvidenceMethod, SuperpositionMethods>();
         services.AddSingleton<ModelCache>();
         services.AddScoped<EvidenceRunner>();
         return services;

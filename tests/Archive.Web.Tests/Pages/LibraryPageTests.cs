@@ -104,7 +104,7 @@ public sealed class LibraryPageTests(ArchiveFixture archive) : IAsyncLifetime
 
         Assert.Contains("No specimens found", html);
         Assert.Contains("Nothing matches “transcoder zebra” with these filters.", html);
-        Assert.Contains("href=\"/library?q=transcoder\"", html);
+        Assert.Contains("href=\"/library?q=transcoder&amp;tag=ioi\"", html);
         Assert.Contains("Search without the filters", html);
     }
 

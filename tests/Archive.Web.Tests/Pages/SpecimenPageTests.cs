@@ -68,9 +68,9 @@ public sealed class SpecimenPageTests(ArchiveFixture archive) : IAsyncLifetime
         Assert.Contains("href=\"/specimens/induction-2l?component=L1H4#claims\"", html);
         Assert.Contains("<caption>Edges of the circuit “Induction circuit”</caption>", html);
         // Claims
-        Assert.Contains("Head 1.4 is an induction head: induction score ≥ 0.6", html);
+        Assert.Contains("Head 1.4 is an induction head: induction score ≥ 0.6", WebUtility.HtmlDecode(html));
         Assert.Contains("<code>induction_score</code>", html);
-        Assert.Contains("≥ 0.6 ± 0.02", html);
+        Assert.Contains("≥ 0.6 ± 0.02", WebUtility.HtmlDecode(html));
         Assert.Contains("badge-unverified", html);
         // Revisions and model card
         Assert.Contains("href=\"/specimens/induction-2l/revisions/1\"", html);
