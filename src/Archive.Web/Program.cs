@@ -3,12 +3,9 @@ using Archive.Web.Infrastructure;
 // The container image has no curl: `dotnet Archive.Web.dll --health-probe` is its health check.
 if (args.Contains("--health-probe")) return await HealthProbe.RunAsync();
 
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-{
-    Args = args,
-    // The repository keeps one top-level wwwroot/; the build copies it next to the app (see the csproj).
-    WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
-});
+// The web root is the repository's top-level wwwroot/, which src/Archive.Web/wwwroot links to (a symbolic link), so the
+// SDK fingerprints, compresses and publishes it as the project's own static web assets.
+var builder = WebApplication.CreateBuilder(args);
 
 builder.AddArchiveServices();
 

@@ -10,6 +10,9 @@ public static class ArchiveServiceExtensions
     public static WebApplicationBuilder AddArchiveServices(this WebApplicationBuilder builder)
     {
         builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+        // Outside a publish folder (.ci/start, the tests) serve static assets from the build's manifest in every
+        // environment, not only Development; in published output there is no manifest and this does nothing.
+        builder.WebHost.UseStaticWebAssets();
         builder.Services.AddOptions<ArchiveOptions>().BindConfiguration(ArchiveOptions.SectionName);
 
         var connectionString = builder.Configuration.GetConnectionString("Archive")

@@ -42,7 +42,8 @@ public sealed class RestrictedVocabulary
         fromGpt2 = tokens.Where(t => t.Gpt2Id >= 0).ToDictionary(t => t.Gpt2Id, t => t.Id);
     }
 
-    public static TiktokenTokenizer CreateGpt2Tokenizer() => TiktokenTokenizer.CreateForModel("gpt2");
+    /// <summary>GPT-2's BPE: tiktoken's r50k_base has GPT-2's 50,257 tokens and merges (the R50kBase data package ships it).</summary>
+    public static TiktokenTokenizer CreateGpt2Tokenizer() => TiktokenTokenizer.CreateForEncoding("r50k_base");
 
     /// <summary>The <paramref name="size"/> − 2 most frequent GPT-2 tokens of <paramref name="documents"/>, then end-of-text and unknown.</summary>
     public static RestrictedVocabulary Build(IEnumerable<IReadOnlyList<int>> documents, int size, Tokenizer gpt2)

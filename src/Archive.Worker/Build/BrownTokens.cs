@@ -1,0 +1,51 @@
+using Microsoft.ML.Tokenizers;
+
+namespace Archive.Worker.Build;
+
+/// <summary>
+/// The Brown corpus as token ids of a <see cref="RestrictedVocabulary"/>: every tenth document (file-name order,
+/// index % 10 == 9) is held out; each document is preceded by <c>&lt;|endoftext|&gt;</c> and the documents are
+/// concatenated into one stream per split. Held-out windows are consecutive, non-overlapping, from the stream's start.
+/// </summary>
+public static class BrownTokens
+{
+    public const int HeldOutModulus = 10;
+
+    public static bool IsHeldOut(int documentIndex) => documentIndex % HeldOutModulus == HeldOutModulus - 1;
+
+    /// <summary>How the held-out windows are made, for evidence records and dashboards.</summary>
+    public static string HeldOutGenerator(int windows, int length) =>
+        $"{BrownCorpus.Package}, held-out documents (file-name order, index % {HeldOutModulus} == {HeldOutModulus - 1}), GPT-2 tokens mapped to " +
+        $"the model's vocabulary, <|endoftext|> before each document, the first {windows} consecutive windows of {length} tokens";
+
+    public static List<IReadOnlyList<int>> Gpt2Ids(IEnumerable<BrownDocument> documents, Tokenizer gpt2) =>
+        documents.Select(d => gpt2.EncodeToIds(d.Text)).ToList();
+
+    /// <summary><c>&lt;|endoftext|&gt;</c> + document, for each document, concatenated.</summary>
+    public static int[] Stream(IEnumerable<IReadOnlyList<int>> gpt2Documents, RestrictedVocabulary vocabulary)
+    {
+        var stream = new List<int>();
+        foreach (var doc in gpt2Documents)
+        {
+            stream.Add(vocabulary.EndOfTextId);
+            stream.AddRange(vocabulary.FromGpt2(doc));
+        }
+        return [.. stream];
+    }
+
+    /// <summary>The first <paramref name="count"/> consecutive windows of <paramref name="length"/> tokens.</summary>
+    public static int[][] Windows(int[] stream, int count, int length, int offset = 0)
+    {
+        if (offset + (long)count * length > stream.Length)
+            throw new ArgumentException($"The stream has {stream.Length} tokens; {count} windows of {length} from {offset} need more.");
+        return Enumerable.Range(0, count).Select(i => stream.AsSpan(offset + i * length, length).ToArray()).ToArray();
+    }
+
+    /// <summary>The held-out stream for <paramref name="vocabulary"/>, fetching the corpus if needed.</summary>
+    public static int[] HeldOutStream(RestrictedVocabulary vocabulary, string? repositoryRoot = null)
+    {
+        var documents = BrownCorpus.Load(BrownCorpus.EnsureAvailable(repositoryRoot));
+        var gpt2 = RestrictedVocabulary.CreateGpt2Tokenizer();
+        return Stream(Gpt2Ids(documents.Where((_, i) => IsHeldOut(i)), gpt2), vocabulary);
+    }
+}
