@@ -5,6 +5,14 @@ using Archive.Worker.Import;
 
 // archive-worker                   runs the evidence worker (takes queued evidence runs until stopped)
 // archive-worker import <folder>   imports the specimen bundles in <folder> (idempotent; used by .ci/start)
+// archive-worker specimens build [--only slug] [--out folder]   trains the archive's own specimens and writes their bundles
+if (args is ["specimens", "build", ..])
+{
+    using var cancel = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+    return Archive.Worker.Build.BuildCommand.Run(args[2..], cancel.Token);
+}
+
 var builder = Host.CreateApplicationBuilder(args.Length > 0 && args[0] is "import" ? [] : args);
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
 if (!builder.Environment.IsDevelopment()) builder.Logging.AddJsonConsole();

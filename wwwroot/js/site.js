@@ -2,7 +2,9 @@
 //  - math in writeups (.math spans and divs from Markdig) is typeset by KaTeX's auto-render,
 //  - fenced code with a language-* class is highlighted by highlight.js,
 //  - hovering or focusing a circuit-diagram node highlights its edges and neighbours and dims the rest,
-//  - the library's filter selects submit on change.
+//  - the library's filter selects submit on change,
+//  - on feature dashboards, hovering a token of an activating context (or moving through a focused context with the
+//    arrow keys) shows its activation in a tooltip.
 // Enhancement runs on first load and again after each Blazor enhanced navigation ('enhancedload').
 (() => {
   'use strict';
@@ -93,6 +95,62 @@
       if (page) page.remove();
       form.requestSubmit();
     }
+  });
+
+  // Feature dashboards: one tooltip element for every token of every context.
+  let tip = null;
+  function tokenTip() {
+    if (tip && document.body.contains(tip)) return tip;
+    tip = document.createElement('div');
+    tip.className = 'token-tip';
+    tip.id = 'token-tip';
+    tip.setAttribute('role', 'tooltip');
+    tip.hidden = true;
+    document.body.appendChild(tip);
+    return tip;
+  }
+
+  function showToken(tok) {
+    // The native title would show a second tooltip: keep its text in data-title instead.
+    if (tok.hasAttribute('title')) {
+      tok.dataset.title = tok.getAttribute('title');
+      tok.removeAttribute('title');
+    }
+    const t = tokenTip();
+    t.textContent = tok.dataset.title || tok.dataset.act || '';
+    t.hidden = false;
+    const r = tok.getBoundingClientRect();
+    t.style.left = `${Math.max(4, window.scrollX + r.left)}px`;
+    t.style.top = `${window.scrollY + r.bottom + 6}px`;
+    tok.closest('.context-tokens')?.querySelectorAll('.tok.is-active').forEach((el) => el.classList.remove('is-active'));
+    tok.classList.add('is-active');
+  }
+
+  function hideToken() {
+    if (tip) tip.hidden = true;
+    document.querySelectorAll('.context-tokens .tok.is-active').forEach((el) => el.classList.remove('is-active'));
+  }
+
+  document.addEventListener('mouseover', (e) => {
+    const tok = e.target instanceof Element ? e.target.closest('.context-tokens .tok') : null;
+    if (tok) showToken(tok);
+  });
+  document.addEventListener('mouseout', (e) => {
+    const tok = e.target instanceof Element ? e.target.closest('.context-tokens .tok') : null;
+    if (tok && !(e.relatedTarget instanceof Element && e.relatedTarget.closest('.context-tokens .tok'))) hideToken();
+  });
+  document.addEventListener('keydown', (e) => {
+    const context = e.target instanceof Element ? e.target.closest('.context-tokens') : null;
+    if (!context || (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft')) return;
+    const tokens = [...context.querySelectorAll('.tok')];
+    if (tokens.length === 0) return;
+    const current = tokens.findIndex((el) => el.classList.contains('is-active'));
+    const start = current < 0 ? tokens.findIndex((el) => el.classList.contains('tok-max')) : current + (e.key === 'ArrowRight' ? 1 : -1);
+    showToken(tokens[Math.min(tokens.length - 1, Math.max(0, start < 0 ? 0 : start))]);
+    e.preventDefault();
+  });
+  document.addEventListener('focusout', (e) => {
+    if (e.target instanceof Element && e.target.classList.contains('context-tokens')) hideToken();
   });
 
   if (document.readyState === 'loading') {

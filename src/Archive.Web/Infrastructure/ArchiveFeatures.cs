@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Archive.Web.Circuits;
+using Archive.Web.Dictionaries;
 using Archive.Web.Evidence;
 using Archive.Web.Markdown;
 using Archive.Web.Models;
@@ -15,6 +16,9 @@ public static class ArchiveFeatures
         // Pages: one Markdig pipeline for every writeup (thread-safe, built once).
         services.AddSingleton<MarkdownRenderer>();
         services.AddEvidenceRateLimit();
+        // One LISTEN evidence_finished connection; open evidence pages refresh when their run finishes.
+        services.AddSingleton<EvidenceNotifications>();
+        services.AddHostedService(sp => sp.GetRequiredService<EvidenceNotifications>());
         // API enums travel as their names ("Supported", "AtLeast"), as the pages show them.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         return services;
@@ -26,6 +30,8 @@ public static class ArchiveFeatures
         app.MapCircuitsApi();
         app.MapModelsApi();
         app.MapEvidenceApi();
+        app.MapEvidenceRerunForm();
+        app.MapDictionariesApi();
         return app;
     }
 }

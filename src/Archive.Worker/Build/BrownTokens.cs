@@ -33,6 +33,37 @@ public static class BrownTokens
         return [.. stream];
     }
 
+    /// <summary>
+    /// The stream of <see cref="Stream"/> with a repeated-text curriculum: after each document, up to
+    /// <paramref name="blocks"/> blocks of <c>&lt;|endoftext|&gt;</c> + span + the same span again, the spans being the
+    /// document's first consecutive <paramref name="span"/>-token pieces.
+    /// </summary>
+    public static int[] StreamWithRepeats(IEnumerable<IReadOnlyList<int>> gpt2Documents, RestrictedVocabulary vocabulary, int blocks, int span)
+    {
+        var stream = new List<int>();
+        foreach (var doc in gpt2Documents)
+        {
+            var ids = vocabulary.FromGpt2(doc);
+            stream.Add(vocabulary.EndOfTextId);
+            stream.AddRange(ids);
+            for (var b = 0; b < blocks && (b + 1) * span <= ids.Length; b++)
+            {
+                stream.Add(vocabulary.EndOfTextId);
+                stream.AddRange(ids.AsSpan(b * span, span));
+                stream.AddRange(ids.AsSpan(b * span, span));
+            }
+        }
+        return [.. stream];
+    }
+
+    /// <summary><paramref name="count"/> windows spread evenly over the stream: window i starts at ⌊i · (len − length) / (count − 1)⌋.</summary>
+    public static int[][] SpreadWindows(int[] stream, int count, int length)
+    {
+        if (stream.Length < length) throw new ArgumentException("The stream is shorter than one window.");
+        var last = stream.Length - length;
+        return Enumerable.Range(0, count).Select(i => stream.AsSpan((int)((long)i * last / Math.Max(1, count - 1)), length).ToArray()).ToArray();
+    }
+
     /// <summary>The first <paramref name="count"/> consecutive windows of <paramref name="length"/> tokens.</summary>
     public static int[][] Windows(int[] stream, int count, int length, int offset = 0)
     {

@@ -57,7 +57,10 @@ public sealed partial class BundleImporter(ArchiveDbContext db, ILogger<BundleIm
         var modelBytes = await File.ReadAllBytesAsync(modelPath, ct);
         var modelSha = Convert.ToHexStringLower(SHA256.HashData(modelBytes));
         var circuits = manifest.Circuits.Select(c => CircuitMapping.ToEntity(c, new Dictionary<string, int>())).ToList();
-        var sourceHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(manifestText + "\n" + writeup + "\n" + modelSha)));
+        var dictionaries = manifest.Dictionaries.Select(d => DictionaryImporter.Read(bundle, d)).ToList();
+        // The SAE weights are part of the content: a retrained dictionary makes a new revision and re-runs the claims.
+        var sourceHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            manifestText + "\n" + writeup + "\n" + modelSha + string.Concat(dictionaries.Select(d => "\n" + d.Sha256)))));
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var model = await db.Models.SingleOrDefaultAsync(m => m.Slug == manifest.Model.Slug, ct);
@@ -92,6 +95,7 @@ public sealed partial class BundleImporter(ArchiveDbContext db, ILogger<BundleIm
             await db.ModelWeights.Where(w => w.ModelId == model.Id).ExecuteDeleteAsync(ct);
             db.ModelWeights.Add(new ModelWeights { ModelId = model.Id, Content = modelBytes });
         }
+        foreach (var dictionary in dictionaries) await DictionaryImporter.StoreAsync(db, model, dictionary, ct);
 
         var specimen = await db.Specimens.Include(s => s.Revisions).SingleOrDefaultAsync(s => s.Slug == manifest.Slug, ct);
         var now = DateTimeOffset.UtcNow;

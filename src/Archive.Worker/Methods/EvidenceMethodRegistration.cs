@@ -9,6 +9,8 @@ public static class EvidenceMethodRegistration
         services.AddSingleton<IEvidenceMethod, HeadScoreMethods>();
         services.AddSingleton<IEvidenceMethod, WeightMethods>();
         services.AddSingleton<IEvidenceMethod, LossMethods>();
+        services.AddSingleton<IFeatureDictionarySource, DatabaseFeatureDictionarySource>();
+        services.AddSingleton<IEvidenceMethod, SaeFeatureMethods>();
         services.AddSingleton<IEvidenceMethod, SuperpositionMethods>();
         services.AddSingleton<ModelCache>();
         services.AddScoped<EvidenceRunner>();

@@ -1,0 +1,140 @@
+using System.Buffers.Binary;
+using System.Data;
+using System.IO.Compression;
+using System.Text;
+using Archive.Data;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Archive.Web.Dictionaries;
+
+public static class DictionariesApi
+{
+    public static RouteGroupBuilder MapDictionariesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/dictionaries").WithTags("Dictionaries");
+        api.MapGet("/", ListDictionaries).WithName(nameof(ListDictionaries));
+        api.MapGet("/{slug}", GetDictionary).WithName(nameof(GetDictionary))
+            .WithSummary("The dictionary's cfg.json, statistics and one page of its feature table (q, sort=index|density|max, dir=asc|desc, page).");
+        api.MapGet("/{slug}/features/{index:int}", GetFeature).WithName(nameof(GetFeature))
+            .WithSummary("A feature's dashboard data: density, activation histogram, top activating contexts, logit effects, similar features, circuits using it.");
+        api.MapGet("/{slug}/download", DownloadDictionary).WithName(nameof(DownloadDictionary))
+            .WithSummary("The SAELens folder as a zip: cfg.json, sae_weights.safetensors, and sparsity.safetensors when every feature has statistics.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/zip");
+        return api;
+    }
+
+    public static async Task<Ok<List<DictionaryResponse>>> ListDictionaries(ArchiveDbContext db, CancellationToken ct) =>
+        TypedResults.Ok(await DictionaryQueries.ListAsync(db, ct));
+
+    public static async Task<Results<Ok<DictionaryDetailResponse>, ProblemHttpResult>> GetDictionary(
+        ArchiveDbContext db, string slug, string? q, string? sort, string? dir, int? page, CancellationToken ct)
+    {
+        var filter = new FeatureTableFilter(q, FeatureTableFilter.ParseSort(sort), string.Equals(dir, "desc", StringComparison.OrdinalIgnoreCase), page ?? 1);
+        return await DictionaryQueries.LoadDictionaryAsync(db, slug, filter, ct) is { } detail
+            ? TypedResults.Ok(detail)
+            : NotFound($"No feature dictionary '{slug}'.");
+    }
+
+    public static async Task<Results<Ok<FeatureResponse>, ProblemHttpResult>> GetFeature(ArchiveDbContext db, string slug, int index, CancellationToken ct) =>
+        await DictionaryQueries.LoadFeatureAsync(db, slug, index, ct) is { } feature
+            ? TypedResults.Ok(feature)
+            : NotFound($"No feature {index} in dictionary '{slug}'.");
+
+    /// <summary>
+    /// Writes the zip to a temporary file first (weights can be large, and ZipArchive writes synchronously), streaming the
+    /// weights out of PostgreSQL rather than loading them whole. Entries sit in a folder named after the slug, as
+    /// SAELens's <c>SAE.load_from_disk</c> expects.
+    /// </summary>
+    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadDictionary(ArchiveDbContext db, string slug, CancellationToken ct)
+    {
+        var dictionary = await db.FeatureDictionaries.AsNoTracking().Where(d => d.Slug == slug)
+            .Select(d => new { d.Id, d.ConfigJson, d.DSae }).SingleOrDefaultAsync(ct);
+        if (dictionary is null) return NotFound($"No feature dictionary '{slug}'.");
+
+        var temp = new FileStream(Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose);
+        try
+        {
+            var hasWeights = false;
+            using (var zip = new ZipArchive(temp, ZipArchiveMode.Create, leaveOpen: true))
+            {
+                await using (var cfg = zip.CreateEntry($"{slug}/cfg.json", CompressionLevel.Optimal).Open())
+                {
+                    await cfg.WriteAsync(Encoding.UTF8.GetBytes(PrettyJson(dictionary.ConfigJson)), ct);
+                }
+
+                var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+                await db.Database.OpenConnectionAsync(ct);
+                try
+                {
+                    await using var command = new NpgsqlCommand("SELECT content FROM feature_dictionary_weights WHERE feature_dictionary_id = @id", connection);
+                    command.Parameters.AddWithValue("id", dictionary.Id);
+                    await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
+                    if (await reader.ReadAsync(ct))
+                    {
+                        hasWeights = true;
+                        await using var entry = zip.CreateEntry($"{slug}/sae_weights.safetensors", CompressionLevel.NoCompression).Open();
+                        await using var content = await reader.GetStreamAsync(0, ct);
+                        await content.CopyToAsync(entry, ct);
+                    }
+                }
+                finally
+                {
+                    await db.Database.CloseConnectionAsync();
+                }
+                var densities = await db.Features.AsNoTracking().Where(f => f.FeatureDictionaryId == dictionary.Id)
+                    .OrderBy(f => f.Index).Select(f => new { f.Index, f.Density }).ToListAsync(ct);
+                if (hasWeights && densities.Count == dictionary.DSae && densities.Select((f, i) => f.Index == i).All(ok => ok))
+                {
+                    await using var sparsity = zip.CreateEntry($"{slug}/sparsity.safetensors", CompressionLevel.Optimal).Open();
+                    await sparsity.WriteAsync(SparsitySafetensors(densities.Select(f => f.Density).ToArray()), ct);
+                }
+            }
+            if (!hasWeights)
+            {
+                await temp.DisposeAsync();
+                return NotFound($"Feature dictionary '{slug}' has no stored weights.");
+            }
+            temp.Position = 0;
+            return TypedResults.File(temp, "application/zip", $"{slug}.zip");
+        }
+        catch
+        {
+            await temp.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>SAELens's sparsity file: one F32 tensor <c>sparsity</c> [d_sae] of log10(density + 1e-10), the same
+    /// floor SAELens applies when it logs feature sparsity, so dead features read −10 rather than −∞.</summary>
+    internal static byte[] SparsitySafetensors(double[] density)
+    {
+        var n = density.Length;
+        var header = $"{{\"sparsity\":{{\"dtype\":\"F32\",\"shape\":[{n}],\"data_offsets\":[0,{n * 4}]}},\"__metadata__\":{{\"format\":\"pt\"}}}}";
+        while ((Encoding.UTF8.GetByteCount(header) + 8) % 8 != 0) header += " ";
+        var headerBytes = Encoding.UTF8.GetBytes(header);
+        var bytes = new byte[8 + headerBytes.Length + n * 4];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)headerBytes.Length);
+        headerBytes.CopyTo(bytes, 8);
+        for (var i = 0; i < n; i++)
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(8 + headerBytes.Length + i * 4), (float)Math.Log10(density[i] + 1e-10));
+        return bytes;
+    }
+
+    private static string PrettyJson(string json)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            return System.Text.Json.JsonSerializer.Serialize(doc.RootElement, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return json;
+        }
+    }
+
+    private static ProblemHttpResult NotFound(string detail) =>
+        TypedResults.Problem(detail, title: "Not found", statusCode: StatusCodes.Status404NotFound);
+}

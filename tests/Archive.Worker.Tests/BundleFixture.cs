@@ -1,0 +1,36 @@
+using Archive.Engine.Training;
+using Archive.Worker.Build;
+
+namespace Archive.Worker.Tests;
+
+/// <summary>
+/// Bundles built once for the test run by the real recipes, with shortened training so the run stays fast. The claims
+/// they write are derived from their own evidence, so they must hold when the worker re-checks them.
+/// </summary>
+public sealed class BundleFixture : IDisposable
+{
+    public string Folder { get; } = Path.Combine(Path.GetTempPath(), "archive-bundles-" + Guid.NewGuid().ToString("N"));
+
+    public string Superposition { get; }
+
+    public string Induction { get; }
+
+    public BundleFixture()
+    {
+        var quiet = new Progress<TrainingProgress>();
+        var superposition = new SuperpositionSpecimen { Steps = 1_000 };
+        Superposition = Path.Combine(Folder, superposition.Slug);
+        Directory.CreateDirectory(Superposition);
+        superposition.Build(Superposition, quiet, CancellationToken.None);
+
+        var induction = new InductionSpecimen { Options = InductionSpecimen.FastOptions };
+        Induction = Path.Combine(Folder, induction.Slug);
+        Directory.CreateDirectory(Induction);
+        induction.Build(Induction, quiet, CancellationToken.None);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Folder)) Directory.Delete(Folder, recursive: true);
+    }
+}
