@@ -19,5 +19,9 @@ public static class BundleWriter
 
     /// <summary>A claim threshold below a measured value: rounded down to a step, leaving a margin for other machines.</summary>
     public static double ThresholdBelow(double measured, double margin, double step = 0.05) =>
-        Math.Floor((measured - margin) / step) * step;
+        Math.Round(Math.Floor((measured - margin) / step) * step, 6);
+
+    /// <summary>A claim ceiling above a measured value, rounded up to a step.</summary>
+    public static double ThresholdAbove(double measured, double margin, double step = 0.05) =>
+        Math.Round(Math.Ceiling((measured + margin) / step) * step, 6);
 }

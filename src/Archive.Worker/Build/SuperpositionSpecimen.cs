@@ -63,8 +63,8 @@ public sealed class SuperpositionSpecimen : ISpecimenRecipe
                 0, "dimensions_per_feature", ClaimComparison.AtLeast, BundleWriter.ThresholdBelow(first.DimensionsPerFeature ?? 0, 0.02)),
             Claim("sparse-superposition", $"At S = {Sparsities[^1].ToString(CultureInfo.InvariantCulture)} the model represents at least {last.RepresentedCount} features in {Hidden} dimensions",
                 Sparsities.Length - 1, "represented_count", ClaimComparison.AtLeast, last.RepresentedCount),
-            Claim("sparse-fractional-dimensions", $"At S = {Sparsities[^1].ToString(CultureInfo.InvariantCulture)}, dimensions per feature ≤ {CeilingAbove(last.DimensionsPerFeature ?? 1, 0.02)}: features share dimensions",
-                Sparsities.Length - 1, "dimensions_per_feature", ClaimComparison.AtMost, CeilingAbove(last.DimensionsPerFeature ?? 1, 0.02)),
+            Claim("sparse-fractional-dimensions", $"At S = {Sparsities[^1].ToString(CultureInfo.InvariantCulture)}, dimensions per feature ≤ {BundleWriter.ThresholdAbove(last.DimensionsPerFeature ?? 1, 0.02)}: features share dimensions",
+                Sparsities.Length - 1, "dimensions_per_feature", ClaimComparison.AtMost, BundleWriter.ThresholdAbove(last.DimensionsPerFeature ?? 1, 0.02)),
             Claim("sparsity-adds-features", $"Going from S = 0 to S = {Sparsities[^1].ToString(CultureInfo.InvariantCulture)} adds at least {gain} represented features",
                 0, "represented_gain", ClaimComparison.AtLeast, gain),
         };
@@ -92,8 +92,6 @@ public sealed class SuperpositionSpecimen : ISpecimenRecipe
         };
         BundleWriter.Write(bundleFolder, manifest, Writeup(measures, results));
     }
-
-    private static double CeilingAbove(double measured, double margin, double step = 0.05) => Math.Ceiling((measured + margin) / step) * step;
 
     private static BundleClaim Claim(string key, string statement, int sparsityIndex, string measure, ClaimComparison comparison, double expected) => new()
     {
