@@ -78,54 +78,60 @@ public static class LibraryQuery
         var pageSize = filter.SafePageSize;
         var q = filter.Query;
 
-        var all = Filtered(db, filter, q, model: true, technique: true, tag: true, status: true);
-        var total = await all.CountAsync(ct);
+        // One pass over the published specimens that match the text (the only full-text match and ranking of the
+        // request); counts, facets and order are then worked out from these small rows, and only the page's cards are
+        // read in full. Six round trips that each re-ran the match cost more than the whole page's budget.
+        var published = db.Specimens.AsNoTracking().Where(s => s.Status == SpecimenStatus.Published);
+        if (q is not null) published = published.Where(s => s.SearchVector.Matches(EF.Functions.WebSearchToTsQuery("english", q)));
+        var rows = await published
+            .Select(s => new FacetRow(
+                s.Id, s.Slug, s.Model.Slug, s.Model.Name, s.Techniques, s.Tags, s.ClaimStatus, s.Title, s.PublishedAt,
+                q == null ? 0f : s.SearchVector.Rank(EF.Functions.WebSearchToTsQuery("english", q))))
+            .ToListAsync(ct);
 
-        IQueryable<Specimen> ordered = (filter.Sort, q) switch
+        var matching = rows.Where(r => r.Matches(filter, model: true, technique: true, tag: true, status: true)).ToList();
+        IEnumerable<FacetRow> ordered = (filter.Sort, q) switch
         {
-            (LibrarySort.Title, _) => all.OrderBy(s => s.Title).ThenBy(s => s.Id),
-            (LibrarySort.Relevance, not null) => all
-                .OrderByDescending(s => s.SearchVector.Rank(EF.Functions.WebSearchToTsQuery("english", q)))
-                .ThenByDescending(s => s.PublishedAt)
-                .ThenBy(s => s.Id),
-            _ => all.OrderByDescending(s => s.PublishedAt).ThenByDescending(s => s.Id),
+            (LibrarySort.Title, _) => matching.OrderBy(r => r.Title, StringComparer.Ordinal).ThenBy(r => r.Id),
+            (LibrarySort.Relevance, not null) => matching.OrderByDescending(r => r.Rank).ThenByDescending(r => r.PublishedAt).ThenBy(r => r.Id),
+            _ => matching.OrderByDescending(r => r.PublishedAt).ThenByDescending(r => r.Id),
         };
-
-        var items = total == 0
+        var pageRows = ordered.Skip((page - 1) * pageSize).Take(pageSize).ToList();
+        var pageIds = pageRows.Select(r => r.Id).ToList();
+        var cards = pageIds.Count == 0
             ? []
-            : await ordered
-                .Skip((page - 1) * pageSize)
-                .Take(pageSize)
-                .SelectItems()
-                .ToListAsync(ct);
+            : await db.Specimens.AsNoTracking().Where(s => pageIds.Contains(s.Id)).SelectItems().ToListAsync(ct);
+        var bySlug = cards.ToDictionary(c => c.Slug, StringComparer.Ordinal);
+        var items = pageRows.Select(r => bySlug[r.Slug]).ToList();
 
-        var models = await Filtered(db, filter, q, model: false, technique: true, tag: true, status: true)
-            .GroupBy(s => new { s.Model.Slug, s.Model.Name })
-            .Select(g => new FacetCount(g.Key.Slug, g.Key.Name, g.Count()))
-            .ToListAsync(ct);
-
-        var techniques = await Filtered(db, filter, q, model: true, technique: false, tag: true, status: true)
-            .SelectMany(s => s.Techniques)
-            .GroupBy(t => t)
-            .Select(g => new FacetCount(g.Key, g.Key, g.Count()))
-            .ToListAsync(ct);
-
-        var tags = await Filtered(db, filter, q, model: true, technique: true, tag: false, status: true)
-            .SelectMany(s => s.Tags)
-            .GroupBy(t => t)
-            .Select(g => new FacetCount(g.Key, g.Key, g.Count()))
-            .ToListAsync(ct);
-
-        var statusCounts = await Filtered(db, filter, q, model: true, technique: true, tag: true, status: false)
-            .GroupBy(s => s.ClaimStatus)
-            .Select(g => new { g.Key, Count = g.Count() })
-            .ToListAsync(ct);
+        var models = rows.Where(r => r.Matches(filter, model: false, technique: true, tag: true, status: true))
+            .GroupBy(r => (r.ModelSlug, r.ModelName))
+            .Select(g => new FacetCount(g.Key.ModelSlug, g.Key.ModelName, g.Count()))
+            .ToList();
+        var techniques = rows.Where(r => r.Matches(filter, model: true, technique: false, tag: true, status: true))
+            .SelectMany(r => r.Techniques).GroupBy(t => t).Select(g => new FacetCount(g.Key, g.Key, g.Count())).ToList();
+        var tags = rows.Where(r => r.Matches(filter, model: true, technique: true, tag: false, status: true))
+            .SelectMany(r => r.Tags).GroupBy(t => t).Select(g => new FacetCount(g.Key, g.Key, g.Count())).ToList();
+        var statusRows = rows.Where(r => r.Matches(filter, model: true, technique: true, tag: true, status: false)).ToList();
         var statuses = Enum.GetValues<ClaimStatus>()
-            .Select(st => new FacetCount(st.ToString(), st.ToString(), statusCounts.FirstOrDefault(c => c.Key == st)?.Count ?? 0))
+            .Select(st => new FacetCount(st.ToString(), st.ToString(), statusRows.Count(r => r.ClaimStatus == st)))
             .ToList();
 
         var facets = new LibraryFacets(Top(models, filter.Model), Top(techniques, filter.Technique), Top(tags, filter.Tag), statuses);
-        return new LibraryPage(items, total, page, pageSize, facets);
+        return new LibraryPage(items, matching.Count, page, pageSize, facets);
+    }
+
+    /// <summary>What counting, faceting and ordering need of a specimen, read once per search.</summary>
+    private sealed record FacetRow(
+        int Id, string Slug, string ModelSlug, string ModelName, List<string> Techniques, List<string> Tags, ClaimStatus ClaimStatus,
+        string Title, DateTimeOffset? PublishedAt, float Rank)
+    {
+        /// <summary>Whether the row passes the filters; each facet is counted with every filter but its own.</summary>
+        public bool Matches(LibraryFilter filter, bool model, bool technique, bool tag, bool status) =>
+            (!model || string.IsNullOrWhiteSpace(filter.Model) || ModelSlug == filter.Model) &&
+            (!technique || string.IsNullOrWhiteSpace(filter.Technique) || Techniques.Contains(filter.Technique)) &&
+            (!tag || string.IsNullOrWhiteSpace(filter.Tag) || Tags.Contains(filter.Tag)) &&
+            (!status || filter.Status is not { } st || ClaimStatus == st);
     }
 
     /// <summary>The list-card projection of specimens, shared by the home page.</summary>
@@ -152,20 +158,4 @@ public static class LibraryQuery
             .OrderByDescending(c => c.Count).ThenBy(c => c.Label, StringComparer.OrdinalIgnoreCase)
             .Where((c, i) => i < MaxFacetValues || c.Value == selected)
             .ToList();
-
-    private static IQueryable<Specimen> Filtered(ArchiveDbContext db, LibraryFilter filter, string? q, bool model, bool technique, bool tag, bool status)
-    {
-        var query = db.Specimens.AsNoTracking().Where(s => s.Status == SpecimenStatus.Published);
-        if (q is not null)
-            query = query.Where(s => s.SearchVector.Matches(EF.Functions.WebSearchToTsQuery("english", q)));
-        if (model && !string.IsNullOrWhiteSpace(filter.Model))
-            query = query.Where(s => s.Model.Slug == filter.Model);
-        if (technique && !string.IsNullOrWhiteSpace(filter.Technique))
-            query = query.Where(s => s.Techniques.Contains(filter.Technique));
-        if (tag && !string.IsNullOrWhiteSpace(filter.Tag))
-            query = query.Where(s => s.Tags.Contains(filter.Tag));
-        if (status && filter.Status is { } st)
-            query = query.Where(s => s.ClaimStatus == st);
-        return query;
-    }
 }
