@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Archive.Worker.Tests;
 
-public sealed class BundleImportTests(WorkerFixture worker, BundleFixture bundles) : IClassFixture<BundleFixture>, IAsyncLifetime
+public sealed class BundleImportTests(WorkerFixture worker, BundleFixture bundles) : IAsyncLifetime
 {
     public async ValueTask InitializeAsync() => await worker.ResetAsync();
 

@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 
 namespace Archive.Worker.Tests;
 
-public sealed class EvidenceRunTests(WorkerFixture worker, BundleFixture bundles) : IClassFixture<BundleFixture>, IAsyncLifetime
+public sealed class EvidenceRunTests(WorkerFixture worker, BundleFixture bundles) : IAsyncLifetime
 {
     public async ValueTask InitializeAsync() => await worker.ResetAsync();
 

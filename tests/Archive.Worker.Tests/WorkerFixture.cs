@@ -9,6 +9,8 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 
 [assembly: AssemblyFixture(typeof(Archive.Worker.Tests.WorkerFixture))]
+// Built once per run: training the induction specimen takes a minute and a half.
+[assembly: AssemblyFixture(typeof(Archive.Worker.Tests.BundleFixture))]
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
 
 namespace Archive.Worker.Tests;
