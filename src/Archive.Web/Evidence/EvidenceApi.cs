@@ -32,9 +32,6 @@ public sealed record EvidenceRunResponse(
 
 public static class EvidenceApi
 {
-    /// <summary>PostgreSQL NOTIFY channel the worker listens on (the worker's EvidenceChannels.Requested).</summary>
-    public const string RequestedChannel = "evidence_requested";
-
     public static RouteGroupBuilder MapEvidenceApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Evidence");
@@ -62,32 +59,28 @@ public static class EvidenceApi
         var run = new EvidenceRun { Id = Guid.CreateVersion7(), ClaimId = claimId, Status = EvidenceStatus.Queued, RequestedAt = DateTimeOffset.UtcNow, RequestedBy = "api" };
         db.EvidenceRuns.Add(run);
         await db.SaveChangesAsync(ct);
-        await db.Database.ExecuteSqlAsync($"SELECT pg_notify({RequestedChannel}, {run.Id.ToString()})", ct);
+        await db.Database.ExecuteSqlAsync($"SELECT pg_notify({EvidenceChannels.Requested}, {run.Id.ToString()})", ct);
         return TypedResults.Accepted($"/api/evidence/{run.Id}", (await LoadAsync(db, run.Id, ct))!);
     }
 
     public static async Task<Results<Ok<EvidenceRunResponse>, ProblemHttpResult>> GetEvidenceRun(ArchiveDbContext db, Guid id, CancellationToken ct) =>
         await LoadAsync(db, id, ct) is { } run ? TypedResults.Ok(run) : SpecimensApi.NotFoundProblem($"No evidence run {id}.");
 
-    public static async Task<Ok<List<EvidenceRunResponse>>> ListClaimEvidence(ArchiveDbContext db, int claimId, CancellationToken ct)
-    {
-        var ids = await db.EvidenceRuns.AsNoTracking().Where(r => r.ClaimId == claimId).OrderByDescending(r => r.RequestedAt).Select(r => r.Id).Take(100).ToListAsync(ct);
-        var runs = new List<EvidenceRunResponse>();
-        foreach (var id in ids) runs.Add((await LoadAsync(db, id, ct))!);
-        return TypedResults.Ok(runs);
-    }
+    public static async Task<Ok<List<EvidenceRunResponse>>> ListClaimEvidence(ArchiveDbContext db, int claimId, CancellationToken ct) =>
+        TypedResults.Ok(await Project(db.EvidenceRuns.AsNoTracking().Where(r => r.ClaimId == claimId).OrderByDescending(r => r.RequestedAt).Take(100)).ToListAsync(ct));
 
     public static Task<EvidenceRunResponse?> LoadAsync(ArchiveDbContext db, Guid id, CancellationToken ct) =>
-        db.EvidenceRuns.AsNoTracking()
-            .Where(r => r.Id == id)
-            .Select(r => new EvidenceRunResponse(
-                r.Id, r.ClaimId, r.Claim.Key, r.Claim.Statement, r.Claim.Method, r.Claim.Revision.Specimen.Slug, r.Claim.Revision.Number,
-                r.Status, r.Verdict, r.HeadlineValue,
-                r.Parameters == null ? null : r.Parameters.RootElement,
-                r.Inputs == null ? null : r.Inputs.RootElement,
-                r.Numbers == null ? null : r.Numbers.RootElement,
-                r.Artifacts == null ? null : r.Artifacts.RootElement,
-                r.Provenance == null ? null : r.Provenance.RootElement,
-                r.Error, r.RequestedAt, r.StartedAt, r.FinishedAt))
-            .SingleOrDefaultAsync(ct);
+        Project(db.EvidenceRuns.AsNoTracking().Where(r => r.Id == id)).SingleOrDefaultAsync(ct);
+
+    /// <summary>The wire form of evidence runs, in one query however many runs are read.</summary>
+    private static IQueryable<EvidenceRunResponse> Project(IQueryable<EvidenceRun> runs) =>
+        runs.Select(r => new EvidenceRunResponse(
+            r.Id, r.ClaimId, r.Claim.Key, r.Claim.Statement, r.Claim.Method, r.Claim.Revision.Specimen.Slug, r.Claim.Revision.Number,
+            r.Status, r.Verdict, r.HeadlineValue,
+            r.Parameters == null ? null : r.Parameters.RootElement,
+            r.Inputs == null ? null : r.Inputs.RootElement,
+            r.Numbers == null ? null : r.Numbers.RootElement,
+            r.Artifacts == null ? null : r.Artifacts.RootElement,
+            r.Provenance == null ? null : r.Provenance.RootElement,
+            r.Error, r.RequestedAt, r.StartedAt, r.FinishedAt));
 }

@@ -1,3 +1,4 @@
+using Archive.Data.Evidence;
 using Npgsql;
 
 namespace Archive.Web.Evidence;
@@ -11,8 +12,6 @@ namespace Archive.Web.Evidence;
 /// </summary>
 public sealed class EvidenceNotifications(IConfiguration configuration, ILogger<EvidenceNotifications> logger) : BackgroundService
 {
-    /// <summary>The worker's EvidenceChannels.Finished.</summary>
-    public const string FinishedChannel = "evidence_finished";
 
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
@@ -42,7 +41,7 @@ public sealed class EvidenceNotifications(IConfiguration configuration, ILogger<
                 {
                     if (Guid.TryParse(e.Payload, out var id)) Raise(id);
                 };
-                await using (var listen = new NpgsqlCommand($"LISTEN {FinishedChannel}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {EvidenceChannels.Finished}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
@@ -57,7 +56,7 @@ public sealed class EvidenceNotifications(IConfiguration configuration, ILogger<
             catch (Exception ex)
             {
                 IsListening = false;
-                logger.LogWarning(ex, "LISTEN {Channel} failed; retrying in {Delay}.", FinishedChannel, backoff);
+                logger.LogWarning(ex, "LISTEN {Channel} failed; retrying in {Delay}.", EvidenceChannels.Finished, backoff);
                 try { await Task.Delay(backoff, stoppingToken); } catch (OperationCanceledException) { break; }
                 backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
             }

@@ -1,4 +1,5 @@
 using Archive.Data;
+using Archive.Data.Models;
 using Archive.Data.Specimens;
 using Archive.Web.Specimens;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -33,16 +34,13 @@ public static class ModelsApi
         return api;
     }
 
-    public static async Task<Ok<List<ModelResponse>>> ListModels(ArchiveDbContext db, CancellationToken ct)
-    {
-        var slugs = await db.Models.AsNoTracking().OrderBy(m => m.Slug).Select(m => m.Slug).ToListAsync(ct);
-        var models = new List<ModelResponse>();
-        foreach (var slug in slugs) models.Add((await LoadAsync(db, slug, ct))!);
-        return TypedResults.Ok(models);
-    }
+    public static async Task<Ok<List<ModelResponse>>> ListModels(ArchiveDbContext db, CancellationToken ct) =>
+        TypedResults.Ok(await LoadAsync(db, db.Models.AsNoTracking().OrderBy(m => m.Slug), ct));
 
     public static async Task<Results<Ok<ModelResponse>, ProblemHttpResult>> GetModel(ArchiveDbContext db, string slug, CancellationToken ct) =>
-        await LoadAsync(db, slug, ct) is { } model ? TypedResults.Ok(model) : SpecimensApi.NotFoundProblem($"No model '{slug}'.");
+        (await LoadAsync(db, db.Models.AsNoTracking().Where(m => m.Slug == slug), ct)).SingleOrDefault() is { } model
+            ? TypedResults.Ok(model)
+            : SpecimensApi.NotFoundProblem($"No model '{slug}'.");
 
     public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetWeights(
         ArchiveDbContext db, HttpContext http, string slug, CancellationToken ct)
@@ -60,15 +58,20 @@ public static class ModelsApi
         return TypedResults.File(bytes, "application/octet-stream", model.WeightsFileName, entityTag: etag);
     }
 
-    private static async Task<ModelResponse?> LoadAsync(ArchiveDbContext db, string slug, CancellationToken ct)
+    /// <summary>Model cards with the published specimens that study each: two queries however many models.</summary>
+    private static async Task<List<ModelResponse>> LoadAsync(ArchiveDbContext db, IQueryable<Model> query, CancellationToken ct)
     {
-        var model = await db.Models.AsNoTracking().SingleOrDefaultAsync(m => m.Slug == slug, ct);
-        if (model is null) return null;
-        var specimens = await db.Specimens.AsNoTracking()
-            .Where(s => s.ModelId == model.Id && s.Status == SpecimenStatus.Published)
-            .OrderBy(s => s.Slug).Select(s => s.Slug).ToListAsync(ct);
-        using var config = System.Text.Json.JsonDocument.Parse(model.ConfigJson);
-        return new ModelResponse(model.Slug, model.Name, model.Architecture, model.Description, config.RootElement.Clone(), model.ParameterCount,
-            model.WeightsFileName, model.Sha256, model.SizeBytes, model.TrainingNotes, specimens, $"/api/models/{model.Slug}/weights");
+        var models = await query.ToListAsync(ct);
+        var ids = models.Select(m => m.Id).ToList();
+        var specimens = (await db.Specimens.AsNoTracking()
+                .Where(s => ids.Contains(s.ModelId) && s.Status == SpecimenStatus.Published)
+                .OrderBy(s => s.Slug).Select(s => new { s.ModelId, s.Slug }).ToListAsync(ct))
+            .ToLookup(s => s.ModelId, s => s.Slug);
+        return models.Select(model =>
+        {
+            using var config = System.Text.Json.JsonDocument.Parse(model.ConfigJson);
+            return new ModelResponse(model.Slug, model.Name, model.Architecture, model.Description, config.RootElement.Clone(), model.ParameterCount,
+                model.WeightsFileName, model.Sha256, model.SizeBytes, model.TrainingNotes, [.. specimens[model.Id]], $"/api/models/{model.Slug}/weights");
+        }).ToList();
     }
 }

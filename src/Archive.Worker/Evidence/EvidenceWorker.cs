@@ -1,4 +1,5 @@
 using Archive.Data;
+using Archive.Data.Evidence;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

@@ -1,6 +1,6 @@
-namespace Archive.Worker.Evidence;
+namespace Archive.Data.Evidence;
 
-/// <summary>PostgreSQL NOTIFY channels shared by the web app and the worker. Payloads are evidence run ids.</summary>
+/// <summary>PostgreSQL NOTIFY channels between the web app and the worker (their one contract besides the tables). Payloads are evidence run ids.</summary>
 public static class EvidenceChannels
 {
     /// <summary>The web app notifies after queueing a run, so the worker starts at once.</summary>
