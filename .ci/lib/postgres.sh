@@ -38,11 +38,16 @@ pg_port_in_use() {
 }
 
 pg_free_port() {
+    pg_free_port_from 55432
+}
+
+# The first free loopback port of the 100 from $1.
+pg_free_port_from() {
     local port
-    for port in $(seq 55432 55532); do
+    for port in $(seq "$1" $(($1 + 100))); do
         if ! pg_port_in_use "$port"; then echo "$port"; return 0; fi
     done
-    echo "No free port in 55432-55532." >&2
+    echo "No free port in $1-$(($1 + 100))." >&2
     return 1
 }
 

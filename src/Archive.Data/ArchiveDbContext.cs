@@ -1,4 +1,5 @@
 using Archive.Data.Accounts;
+using Archive.Data.Blobs;
 using Archive.Data.Circuits;
 using Archive.Data.Claims;
 using Archive.Data.Dictionaries;
@@ -11,8 +12,8 @@ namespace Archive.Data;
 
 public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options) : DbContext(options)
 {
+    public DbSet<Blob> Blobs => Set<Blob>();
     public DbSet<Model> Models => Set<Model>();
-    public DbSet<ModelWeights> ModelWeights => Set<ModelWeights>();
     public DbSet<Specimen> Specimens => Set<Specimen>();
     public DbSet<SpecimenRevision> SpecimenRevisions => Set<SpecimenRevision>();
     public DbSet<Circuit> Circuits => Set<Circuit>();
@@ -21,15 +22,14 @@ public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options)
     public DbSet<Claim> Claims => Set<Claim>();
     public DbSet<EvidenceRun> EvidenceRuns => Set<EvidenceRun>();
     public DbSet<FeatureDictionary> FeatureDictionaries => Set<FeatureDictionary>();
-    public DbSet<FeatureDictionaryWeights> FeatureDictionaryWeights => Set<FeatureDictionaryWeights>();
     public DbSet<Feature> Features => Set<Feature>();
     public DbSet<FeatureActivation> FeatureActivations => Set<FeatureActivation>();
     public DbSet<User> Users => Set<User>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        modelBuilder.ApplyConfiguration(new BlobConfiguration());
         modelBuilder.ApplyConfiguration(new ModelConfiguration());
-        modelBuilder.ApplyConfiguration(new ModelWeightsConfiguration());
         modelBuilder.ApplyConfiguration(new SpecimenConfiguration());
         modelBuilder.ApplyConfiguration(new SpecimenRevisionConfiguration());
         modelBuilder.ApplyConfiguration(new CircuitConfiguration());
@@ -38,7 +38,6 @@ public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options)
         modelBuilder.ApplyConfiguration(new ClaimConfiguration());
         modelBuilder.ApplyConfiguration(new EvidenceRunConfiguration());
         modelBuilder.ApplyConfiguration(new FeatureDictionaryConfiguration());
-        modelBuilder.ApplyConfiguration(new FeatureDictionaryWeightsConfiguration());
         modelBuilder.ApplyConfiguration(new FeatureConfiguration());
         modelBuilder.ApplyConfiguration(new FeatureActivationConfiguration());
         modelBuilder.ApplyConfiguration(new UserConfiguration());

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Archive.Data.Blobs;
 using Archive.Data.Evidence;
 using Archive.Data.Specimens;
 using Archive.Worker.Import;
@@ -28,8 +29,9 @@ public sealed class BundleImportTests(WorkerFixture worker, BundleFixture bundle
         var specimen = await db.Specimens.Include(s => s.Model).SingleAsync();
         Assert.Equal(SpecimenStatus.Published, specimen.Status);
         Assert.Equal("toy-superposition", specimen.Model.Architecture);
-        var weights = await db.ModelWeights.SingleAsync();
-        Assert.Equal(specimen.Model.Sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(weights.Content)));
+        var blob = await db.Blobs.SingleAsync(b => b.Sha256 == specimen.Model.Sha256);
+        Assert.Equal(specimen.Model.SizeBytes, blob.SizeBytes);
+        await worker.BlobStore.VerifyAsync(ContentHash.Parse(specimen.Model.Sha256), CancellationToken.None);
         var claims = await db.Claims.Where(c => c.RevisionId == specimen.CurrentRevisionId).ToListAsync();
         Assert.NotEmpty(claims);
         Assert.Equal(claims.Count, await db.EvidenceRuns.CountAsync(r => r.Status == EvidenceStatus.Queued));

@@ -1,9 +1,11 @@
 using Archive.Data;
+using Archive.Data.Blobs;
 using Archive.Tests.Shared;
 using Archive.Worker.Evidence;
 using Archive.Worker.Import;
 using Archive.Worker.Methods;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -26,7 +28,11 @@ public sealed class WorkerFixture : IAsyncLifetime
 
     public string ConnectionString => database.ConnectionString;
 
-    public string ModelCacheDirectory { get; } = Path.Combine(Path.GetTempPath(), "archive-worker-tests-" + Guid.NewGuid().ToString("N"));
+    public string CacheDirectory { get; } = Path.Combine(Path.GetTempPath(), "archive-worker-tests-cache-" + Guid.NewGuid().ToString("N"));
+
+    public string BlobDirectory { get; } = Path.Combine(Path.GetTempPath(), "archive-worker-tests-blobs-" + Guid.NewGuid().ToString("N"));
+
+    public IBlobStore BlobStore => services.GetRequiredService<IBlobStore>();
 
     public async ValueTask InitializeAsync()
     {
@@ -34,8 +40,13 @@ public sealed class WorkerFixture : IAsyncLifetime
         await using (var db = CreateDbContext()) await db.Database.MigrateAsync();
         var collection = new ServiceCollection();
         collection.AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+        collection.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Blobs:Directory"] = BlobDirectory,
+        }).Build());
         collection.AddArchiveData(ConnectionString);
-        collection.AddOptions<EvidenceWorkerOptions>().Configure(o => o.ModelCacheDirectory = ModelCacheDirectory);
+        collection.AddBlobStore();
+        collection.AddOptions<EvidenceWorkerOptions>().Configure(o => o.CacheDirectory = CacheDirectory);
         collection.AddEvidenceMethods();
         collection.AddScoped<BundleImporter>();
         services = collection.BuildServiceProvider();
@@ -78,6 +89,7 @@ public sealed class WorkerFixture : IAsyncLifetime
     {
         await services.DisposeAsync();
         await database.DisposeAsync();
-        if (Directory.Exists(ModelCacheDirectory)) Directory.Delete(ModelCacheDirectory, recursive: true);
+        foreach (var folder in new[] { CacheDirectory, BlobDirectory })
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
     }
 }

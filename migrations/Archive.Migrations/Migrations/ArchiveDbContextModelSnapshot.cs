@@ -76,6 +76,37 @@ namespace Archive.Migrations.Migrations
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("Archive.Data.Blobs.Blob", b =>
+                {
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character(64)")
+                        .HasColumnName("sha256")
+                        .IsFixedLength();
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("MediaType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("media_type");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size_bytes");
+
+                    b.HasKey("Sha256")
+                        .HasName("pk_blobs");
+
+                    b.ToTable("blobs", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_blobs_sha256_hex", "sha256 ~ '^[0-9a-f]{64}$'");
+                        });
+                });
+
             modelBuilder.Entity("Archive.Data.Circuits.Circuit", b =>
                 {
                     b.Property<int>("Id")
@@ -500,6 +531,12 @@ namespace Archive.Migrations.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("slug");
 
+                    b.Property<string>("SparsitySha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character(64)")
+                        .HasColumnName("sparsity_sha256")
+                        .IsFixedLength();
+
                     b.Property<string>("Title")
                         .IsRequired()
                         .HasMaxLength(300)
@@ -517,28 +554,17 @@ namespace Archive.Migrations.Migrations
                     b.HasIndex("ModelId")
                         .HasDatabaseName("ix_feature_dictionaries_model_id");
 
+                    b.HasIndex("Sha256")
+                        .HasDatabaseName("ix_feature_dictionaries_sha256");
+
                     b.HasIndex("Slug")
                         .IsUnique()
                         .HasDatabaseName("ix_feature_dictionaries_slug");
 
+                    b.HasIndex("SparsitySha256")
+                        .HasDatabaseName("ix_feature_dictionaries_sparsity_sha256");
+
                     b.ToTable("feature_dictionaries", (string)null);
-                });
-
-            modelBuilder.Entity("Archive.Data.Dictionaries.FeatureDictionaryWeights", b =>
-                {
-                    b.Property<int>("FeatureDictionaryId")
-                        .HasColumnType("integer")
-                        .HasColumnName("feature_dictionary_id");
-
-                    b.Property<byte[]>("Content")
-                        .IsRequired()
-                        .HasColumnType("bytea")
-                        .HasColumnName("content");
-
-                    b.HasKey("FeatureDictionaryId")
-                        .HasName("pk_feature_dictionary_weights");
-
-                    b.ToTable("feature_dictionary_weights", (string)null);
                 });
 
             modelBuilder.Entity("Archive.Data.Evidence.EvidenceRun", b =>
@@ -722,23 +748,6 @@ namespace Archive.Migrations.Migrations
                         .HasDatabaseName("ix_models_slug");
 
                     b.ToTable("models", (string)null);
-                });
-
-            modelBuilder.Entity("Archive.Data.Models.ModelWeights", b =>
-                {
-                    b.Property<int>("ModelId")
-                        .HasColumnType("integer")
-                        .HasColumnName("model_id");
-
-                    b.Property<byte[]>("Content")
-                        .IsRequired()
-                        .HasColumnType("bytea")
-                        .HasColumnName("content");
-
-                    b.HasKey("ModelId")
-                        .HasName("pk_model_weights");
-
-                    b.ToTable("model_weights", (string)null);
                 });
 
             modelBuilder.Entity("Archive.Data.Specimens.Specimen", b =>
@@ -1011,17 +1020,20 @@ namespace Archive.Migrations.Migrations
                         .IsRequired()
                         .HasConstraintName("fk_feature_dictionaries_models_model_id");
 
-                    b.Navigation("Model");
-                });
-
-            modelBuilder.Entity("Archive.Data.Dictionaries.FeatureDictionaryWeights", b =>
-                {
-                    b.HasOne("Archive.Data.Dictionaries.FeatureDictionary", null)
-                        .WithOne()
-                        .HasForeignKey("Archive.Data.Dictionaries.FeatureDictionaryWeights", "FeatureDictionaryId")
-                        .OnDelete(DeleteBehavior.Cascade)
+                    b.HasOne("Archive.Data.Blobs.Blob", null)
+                        .WithMany()
+                        .HasForeignKey("Sha256")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
-                        .HasConstraintName("fk_feature_dictionary_weights_feature_dictionaries_feature_dic");
+                        .HasConstraintName("fk_feature_dictionaries_blobs_sha256");
+
+                    b.HasOne("Archive.Data.Blobs.Blob", null)
+                        .WithMany()
+                        .HasForeignKey("SparsitySha256")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_feature_dictionaries_blobs_sparsity_sha256");
+
+                    b.Navigation("Model");
                 });
 
             modelBuilder.Entity("Archive.Data.Evidence.EvidenceRun", b =>
@@ -1036,14 +1048,14 @@ namespace Archive.Migrations.Migrations
                     b.Navigation("Claim");
                 });
 
-            modelBuilder.Entity("Archive.Data.Models.ModelWeights", b =>
+            modelBuilder.Entity("Archive.Data.Models.Model", b =>
                 {
-                    b.HasOne("Archive.Data.Models.Model", null)
-                        .WithOne()
-                        .HasForeignKey("Archive.Data.Models.ModelWeights", "ModelId")
-                        .OnDelete(DeleteBehavior.Cascade)
+                    b.HasOne("Archive.Data.Blobs.Blob", null)
+                        .WithMany()
+                        .HasForeignKey("Sha256")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
-                        .HasConstraintName("fk_model_weights_models_model_id");
+                        .HasConstraintName("fk_models_blobs_sha256");
                 });
 
             modelBuilder.Entity("Archive.Data.Specimens.Specimen", b =>

@@ -24,17 +24,13 @@ public sealed class FeatureDictionary
     public int? K { get; set; }
     /// <summary>SAELens cfg.json, verbatim.</summary>
     public required string ConfigJson { get; set; }
+    /// <summary>sha256 of sae_weights.safetensors: its name in the blob store.</summary>
     public required string Sha256 { get; set; }
     public long SizeBytes { get; set; }
+    /// <summary>sha256 of SAELens's sparsity.safetensors (log10 feature densities) when the folder had one.</summary>
+    public string? SparsitySha256 { get; set; }
     /// <summary>How the dashboard statistics' token set was made (corpus, tokenizer, hash, seed).</summary>
     public string TokenSetDescription { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
     public List<Feature> Features { get; set; } = [];
-}
-
-/// <summary>The bytes of the dictionary's sae_weights.safetensors, kept apart from the listing columns.</summary>
-public sealed class FeatureDictionaryWeights
-{
-    public int FeatureDictionaryId { get; set; }
-    public required byte[] Content { get; set; }
 }

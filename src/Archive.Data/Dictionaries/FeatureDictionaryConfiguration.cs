@@ -1,3 +1,4 @@
+using Archive.Data.Blobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -14,17 +15,11 @@ internal sealed class FeatureDictionaryConfiguration : IEntityTypeConfiguration<
         builder.Property(d => d.Architecture).HasMaxLength(20);
         builder.Property(d => d.ConfigJson).HasColumnType("jsonb");
         builder.Property(d => d.Sha256).HasMaxLength(64).IsFixedLength();
+        builder.Property(d => d.SparsitySha256).HasMaxLength(64).IsFixedLength();
+        builder.HasOne<Blob>().WithMany().HasForeignKey(d => d.Sha256).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne<Blob>().WithMany().HasForeignKey(d => d.SparsitySha256).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne(d => d.Model).WithMany().HasForeignKey(d => d.ModelId).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(d => d.ModelId);
-    }
-}
-
-internal sealed class FeatureDictionaryWeightsConfiguration : IEntityTypeConfiguration<FeatureDictionaryWeights>
-{
-    public void Configure(EntityTypeBuilder<FeatureDictionaryWeights> builder)
-    {
-        builder.HasKey(w => w.FeatureDictionaryId);
-        builder.HasOne<FeatureDictionary>().WithOne().HasForeignKey<FeatureDictionaryWeights>(w => w.FeatureDictionaryId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

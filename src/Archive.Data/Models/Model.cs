@@ -1,6 +1,6 @@
 namespace Archive.Data.Models;
 
-/// <summary>A network: its architecture, its TransformerLens config and its weights file (kept in <see cref="ModelWeights"/>).</summary>
+/// <summary>A network: its architecture, its TransformerLens config and its weights file (a blob named by <see cref="Sha256"/>).</summary>
 public sealed class Model
 {
     public int Id { get; set; }
@@ -20,7 +20,7 @@ public sealed class Model
     public bool AttnOnly { get; set; }
     public long ParameterCount { get; set; }
     public required string WeightsFileName { get; set; }
-    /// <summary>Lower-case hex sha256 of the weights file; evidence provenance points at it.</summary>
+    /// <summary>Lower-case hex sha256 of the weights file: its name in the blob store; evidence provenance points at it.</summary>
     public required string Sha256 { get; set; }
     public long SizeBytes { get; set; }
     /// <summary>How the model was made (training script, seed, steps), Markdown.</summary>

@@ -1,3 +1,4 @@
+using Archive.Data.Blobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -15,14 +16,7 @@ internal sealed class ModelConfiguration : IEntityTypeConfiguration<Model>
         builder.Property(m => m.WeightsFileName).HasMaxLength(200);
         builder.Property(m => m.Sha256).HasMaxLength(64).IsFixedLength();
         builder.HasIndex(m => m.Sha256);
-    }
-}
-
-internal sealed class ModelWeightsConfiguration : IEntityTypeConfiguration<ModelWeights>
-{
-    public void Configure(EntityTypeBuilder<ModelWeights> builder)
-    {
-        builder.HasKey(w => w.ModelId);
-        builder.HasOne<Model>().WithOne().HasForeignKey<ModelWeights>(w => w.ModelId).OnDelete(DeleteBehavior.Cascade);
+        // The weights file is a blob; the key keeps it from being collected while the model refers to it.
+        builder.HasOne<Blob>().WithMany().HasForeignKey(m => m.Sha256).OnDelete(DeleteBehavior.Restrict);
     }
 }

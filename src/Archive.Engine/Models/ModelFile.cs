@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Archive.Engine.Safetensors;
 using Archive.Engine.Transformer;
+using Archive.Formats.Safetensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -88,7 +89,7 @@ public sealed record ModelFile(
         TransformerLensParameters.Check(config, header.Tensors.Select(t => (t.Name, t.Shape)));
         foreach (var t in header.Tensors)
         {
-            if (!SafetensorsDtypes.TryGetScalarType(t.Dtype, out var type)) throw new ModelFormatException("dtype-not-float", t.Name, $"dtype {t.Dtype} is not a float type.");
+            if (!SafetensorsTorchTypes.TryGetScalarType(t.Dtype, out var type)) throw new ModelFormatException("dtype-not-float", t.Name, $"dtype {t.Dtype} is not a float type.");
             CheckFloat(t.Name, type);
         }
         return (header, config);

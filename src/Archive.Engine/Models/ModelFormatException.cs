@@ -1,4 +1,5 @@
 using Archive.Engine.Safetensors;
+using Archive.Formats.Safetensors;
 
 namespace Archive.Engine.Models;
 

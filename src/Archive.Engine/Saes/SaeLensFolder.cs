@@ -1,4 +1,5 @@
 using Archive.Engine.Safetensors;
+using Archive.Formats.SaeLens;
 using static TorchSharp.torch;
 
 namespace Archive.Engine.Saes;
@@ -17,9 +18,9 @@ public sealed record LoadedSae(SparseAutoencoder Sae, float[]? LogSparsity) : ID
 /// </summary>
 public static class SaeLensFolder
 {
-    public const string ConfigFileName = "cfg.json";
-    public const string WeightsFileName = "sae_weights.safetensors";
-    public const string SparsityFileName = "sparsity.safetensors";
+    public const string ConfigFileName = SaeLensFileNames.Config;
+    public const string WeightsFileName = SaeLensFileNames.Weights;
+    public const string SparsityFileName = SaeLensFileNames.Sparsity;
 
     public static SaeLensConfig ReadConfig(string folder)
     {

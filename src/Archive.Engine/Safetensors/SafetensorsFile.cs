@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Archive.Formats.Safetensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -53,7 +54,7 @@ public static class SafetensorsFile
         foreach (var name in names)
         {
             var t = tensors[name];
-            var dtype = SafetensorsDtypes.FromScalarType(t.dtype);
+            var dtype = SafetensorsTorchTypes.FromScalarType(t.dtype);
             long bytes = checked(t.numel() * t.ElementSize);
             infos.Add(new SafetensorsTensorInfo(name, dtype, t.shape, offset, offset + bytes));
             offset += bytes;
@@ -108,7 +109,7 @@ public static class SafetensorsFile
 
     private static Tensor ReadTensor(Stream stream, SafetensorsHeader header, SafetensorsTensorInfo info, Device? device)
     {
-        if (!SafetensorsDtypes.TryGetScalarType(info.Dtype, out var type))
+        if (!SafetensorsTorchTypes.TryGetScalarType(info.Dtype, out var type))
             throw new SafetensorsFormatException("dtype-unsupported", info.Name, $"dtype {info.Dtype} is valid safetensors but TorchSharp cannot hold it.");
         if (!BitConverter.IsLittleEndian)
             throw new PlatformNotSupportedException("safetensors data is little-endian; this machine is not.");

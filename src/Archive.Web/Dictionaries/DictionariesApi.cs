@@ -1,11 +1,12 @@
 using System.Buffers.Binary;
-using System.Data;
 using System.IO.Compression;
 using System.Text;
 using Archive.Data;
+using Archive.Data.Blobs;
+using Archive.Formats.SaeLens;
+using Archive.Web.Files;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace Archive.Web.Dictionaries;
 
@@ -22,6 +23,8 @@ public static class DictionariesApi
         api.MapGet("/{slug}/download", DownloadDictionary).WithName(nameof(DownloadDictionary))
             .WithSummary("The SAELens folder as a zip: cfg.json, sae_weights.safetensors, and sparsity.safetensors when every feature has statistics.")
             .Produces(StatusCodes.Status200OK, contentType: "application/zip");
+        api.MapMethods("/{slug}/weights", [HttpMethods.Get, HttpMethods.Head], GetWeights).WithName("GetDictionaryWeights")
+            .WithSummary("The dictionary's sae_weights.safetensors, streamed from the blob store. ETag is its sha256; Range and HEAD work.");
         return api;
     }
 
@@ -42,59 +45,50 @@ public static class DictionariesApi
             ? TypedResults.Ok(feature)
             : NotFound($"No feature {index} in dictionary '{slug}'.");
 
+    public static async Task<Results<BlobFileResult, ProblemHttpResult>> GetWeights(ArchiveDbContext db, string slug, CancellationToken ct)
+    {
+        var dictionary = await db.FeatureDictionaries.AsNoTracking().Where(d => d.Slug == slug).Select(d => new { d.Sha256, d.SizeBytes }).SingleOrDefaultAsync(ct);
+        return dictionary is null
+            ? NotFound($"No feature dictionary '{slug}'.")
+            : new BlobFileResult(ContentHash.Parse(dictionary.Sha256), dictionary.SizeBytes, SaeLensFileNames.Weights);
+    }
+
     /// <summary>
     /// Writes the zip to a temporary file first (weights can be large, and ZipArchive writes synchronously), streaming the
-    /// weights out of PostgreSQL rather than loading them whole. Entries sit in a folder named after the slug, as
-    /// SAELens's <c>SAE.load_from_disk</c> expects.
+    /// weights from the blob store rather than loading them whole. Entries sit in a folder named after the slug, as
+    /// SAELens's <c>SAE.load_from_disk</c> expects. sparsity.safetensors is the stored one when the dictionary came with
+    /// one, else it is written from the features' densities when every feature has them.
     /// </summary>
-    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadDictionary(ArchiveDbContext db, string slug, CancellationToken ct)
+    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadDictionary(ArchiveDbContext db, IBlobStore store, string slug, CancellationToken ct)
     {
         var dictionary = await db.FeatureDictionaries.AsNoTracking().Where(d => d.Slug == slug)
-            .Select(d => new { d.Id, d.ConfigJson, d.DSae }).SingleOrDefaultAsync(ct);
+            .Select(d => new { d.Id, d.ConfigJson, d.DSae, d.Sha256, d.SparsitySha256 }).SingleOrDefaultAsync(ct);
         if (dictionary is null) return NotFound($"No feature dictionary '{slug}'.");
 
         var temp = new FileStream(Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose);
         try
         {
-            var hasWeights = false;
             using (var zip = new ZipArchive(temp, ZipArchiveMode.Create, leaveOpen: true))
             {
-                await using (var cfg = zip.CreateEntry($"{slug}/cfg.json", CompressionLevel.Optimal).Open())
+                await using (var cfg = zip.CreateEntry($"{slug}/{SaeLensFileNames.Config}", CompressionLevel.Optimal).Open())
                 {
                     await cfg.WriteAsync(Encoding.UTF8.GetBytes(PrettyJson(dictionary.ConfigJson)), ct);
                 }
-
-                var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-                await db.Database.OpenConnectionAsync(ct);
-                try
+                await CopyBlobAsync(store, ContentHash.Parse(dictionary.Sha256), zip.CreateEntry($"{slug}/{SaeLensFileNames.Weights}", CompressionLevel.NoCompression), ct);
+                if (dictionary.SparsitySha256 is { } sparsitySha)
                 {
-                    await using var command = new NpgsqlCommand("SELECT content FROM feature_dictionary_weights WHERE feature_dictionary_id = @id", connection);
-                    command.Parameters.AddWithValue("id", dictionary.Id);
-                    await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
-                    if (await reader.ReadAsync(ct))
+                    await CopyBlobAsync(store, ContentHash.Parse(sparsitySha), zip.CreateEntry($"{slug}/{SaeLensFileNames.Sparsity}", CompressionLevel.Optimal), ct);
+                }
+                else
+                {
+                    var densities = await db.Features.AsNoTracking().Where(f => f.FeatureDictionaryId == dictionary.Id)
+                        .OrderBy(f => f.Index).Select(f => new { f.Index, f.Density }).ToListAsync(ct);
+                    if (densities.Count == dictionary.DSae && densities.Select((f, i) => f.Index == i).All(ok => ok))
                     {
-                        hasWeights = true;
-                        await using var entry = zip.CreateEntry($"{slug}/sae_weights.safetensors", CompressionLevel.NoCompression).Open();
-                        await using var content = await reader.GetStreamAsync(0, ct);
-                        await content.CopyToAsync(entry, ct);
+                        await using var sparsity = zip.CreateEntry($"{slug}/{SaeLensFileNames.Sparsity}", CompressionLevel.Optimal).Open();
+                        await sparsity.WriteAsync(SparsitySafetensors(densities.Select(f => f.Density).ToArray()), ct);
                     }
                 }
-                finally
-                {
-                    await db.Database.CloseConnectionAsync();
-                }
-                var densities = await db.Features.AsNoTracking().Where(f => f.FeatureDictionaryId == dictionary.Id)
-                    .OrderBy(f => f.Index).Select(f => new { f.Index, f.Density }).ToListAsync(ct);
-                if (hasWeights && densities.Count == dictionary.DSae && densities.Select((f, i) => f.Index == i).All(ok => ok))
-                {
-                    await using var sparsity = zip.CreateEntry($"{slug}/sparsity.safetensors", CompressionLevel.Optimal).Open();
-                    await sparsity.WriteAsync(SparsitySafetensors(densities.Select(f => f.Density).ToArray()), ct);
-                }
-            }
-            if (!hasWeights)
-            {
-                await temp.DisposeAsync();
-                return NotFound($"Feature dictionary '{slug}' has no stored weights.");
             }
             temp.Position = 0;
             return TypedResults.File(temp, "application/zip", $"{slug}.zip");
@@ -104,6 +98,13 @@ public static class DictionariesApi
             await temp.DisposeAsync();
             throw;
         }
+    }
+
+    private static async Task CopyBlobAsync(IBlobStore store, ContentHash hash, ZipArchiveEntry entry, CancellationToken ct)
+    {
+        await using var target = entry.Open();
+        await using var content = await store.OpenReadAsync(hash, null, ct);
+        await content.CopyToAsync(target, ct);
     }
 
     /// <summary>SAELens's sparsity file: one F32 tensor <c>sparsity</c> [d_sae] of log10(density + 1e-10), the same

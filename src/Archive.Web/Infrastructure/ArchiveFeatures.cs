@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Archive.Web.Circuits;
 using Archive.Web.Dictionaries;
 using Archive.Web.Evidence;
+using Archive.Web.Files;
 using Archive.Web.Markdown;
 using Archive.Web.Models;
 using Archive.Web.Specimens;
@@ -15,6 +16,8 @@ public static class ArchiveFeatures
     {
         // Pages: one Markdig pipeline for every writeup (thread-safe, built once).
         services.AddSingleton<MarkdownRenderer>();
+        // Files: uploads stream into the blob store's staging (the submission pages and API commit them).
+        services.AddSingleton<BlobUploads>();
         services.AddEvidenceRateLimit();
         // One LISTEN evidence_finished connection; open evidence pages refresh when their run finishes.
         services.AddSingleton<EvidenceNotifications>();

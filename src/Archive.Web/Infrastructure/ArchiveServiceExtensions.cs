@@ -1,4 +1,5 @@
 using Archive.Data;
+using Archive.Data.Blobs;
 using Archive.Web.Components;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -18,6 +19,7 @@ public static class ArchiveServiceExtensions
         var connectionString = builder.Configuration.GetConnectionString("Archive")
             ?? throw new InvalidOperationException("ConnectionStrings:Archive is not set. Start the archive with .ci/start, which provides a local PostgreSQL.");
         builder.Services.AddArchiveData(connectionString);
+        builder.Services.AddBlobStore();
 
         builder.Services.AddProblemDetails();
         builder.Services.AddValidation();

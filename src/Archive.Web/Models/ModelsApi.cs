@@ -1,9 +1,10 @@
 using Archive.Data;
+using Archive.Data.Blobs;
 using Archive.Data.Models;
 using Archive.Data.Specimens;
+using Archive.Web.Files;
 using Archive.Web.Specimens;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace Archive.Web.Models;
@@ -29,8 +30,8 @@ public static class ModelsApi
         var api = app.MapGroup("/api/models").WithTags("Models");
         api.MapGet("/", ListModels).WithName(nameof(ListModels));
         api.MapGet("/{slug}", GetModel).WithName(nameof(GetModel));
-        api.MapGet("/{slug}/weights", GetWeights).WithName(nameof(GetWeights))
-            .WithSummary("The model's safetensors file (TransformerLens names, config in __metadata__). ETag is its sha256.");
+        api.MapMethods("/{slug}/weights", [HttpMethods.Get, HttpMethods.Head], GetWeights).WithName(nameof(GetWeights))
+            .WithSummary("The model's safetensors file (TransformerLens names, config in __metadata__), streamed from the blob store. ETag is its sha256; Range and HEAD work.");
         return api;
     }
 
@@ -42,20 +43,12 @@ public static class ModelsApi
             ? TypedResults.Ok(model)
             : SpecimensApi.NotFoundProblem($"No model '{slug}'.");
 
-    public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetWeights(
-        ArchiveDbContext db, HttpContext http, string slug, CancellationToken ct)
+    public static async Task<Results<BlobFileResult, ProblemHttpResult>> GetWeights(ArchiveDbContext db, string slug, CancellationToken ct)
     {
-        var model = await db.Models.AsNoTracking().Where(m => m.Slug == slug).Select(m => new { m.Id, m.Sha256, m.WeightsFileName }).SingleOrDefaultAsync(ct);
-        if (model is null) return SpecimensApi.NotFoundProblem($"No model '{slug}'.");
-        var etag = new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{model.Sha256}\"");
-        if (http.Request.Headers.IfNoneMatch.ToString().Contains(model.Sha256, StringComparison.Ordinal))
-        {
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        }
-        var bytes = await db.ModelWeights.AsNoTracking().Where(w => w.ModelId == model.Id).Select(w => w.Content).SingleOrDefaultAsync(ct);
-        if (bytes is null) return SpecimensApi.NotFoundProblem($"Model '{slug}' has no stored weights.");
-        http.Response.Headers["X-Content-SHA256"] = model.Sha256;
-        return TypedResults.File(bytes, "application/octet-stream", model.WeightsFileName, entityTag: etag);
+        var model = await db.Models.AsNoTracking().Where(m => m.Slug == slug).Select(m => new { m.Sha256, m.SizeBytes, m.WeightsFileName }).SingleOrDefaultAsync(ct);
+        return model is null
+            ? SpecimensApi.NotFoundProblem($"No model '{slug}'.")
+            : new BlobFileResult(ContentHash.Parse(model.Sha256), model.SizeBytes, model.WeightsFileName);
     }
 
     /// <summary>Model cards with the published specimens that study each: two queries however many models.</summary>

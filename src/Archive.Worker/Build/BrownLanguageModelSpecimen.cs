@@ -161,7 +161,7 @@ public sealed class BrownLanguageModelSpecimen : ISpecimenRecipe
         double Measure(string method, List<string> targets, object parameters)
         {
             var spec = new ClaimSpec(method, targets, JsonSerializer.SerializeToElement(parameters));
-            return methods.First(m => m.Names.Contains(method)).Run(new EvidenceContext(spec, modelPath, model)).Headline;
+            return methods.First(m => m.Names.Contains(method)).Run(new EvidenceContext(spec, modelPath, modelSha, model)).Headline;
         }
         var claims = new List<(BundleClaim Claim, double Measured)>();
         void Claim(string key, string statement, string method, List<string> targets, object parameters, double measured, double threshold)

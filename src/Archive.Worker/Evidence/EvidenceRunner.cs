@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
 using Archive.Data;
+using Archive.Data.Blobs;
 using Archive.Data.Evidence;
 using Archive.Data.Specimens;
 using Archive.Engine;
@@ -19,6 +20,7 @@ namespace Archive.Worker.Evidence;
 public sealed class EvidenceRunner(
     ArchiveDbContext db,
     ModelCache models,
+    BlobCache files,
     IEnumerable<IEvidenceMethod> methods,
     IOptions<EvidenceWorkerOptions> options,
     ILogger<EvidenceRunner> logger)
@@ -32,7 +34,7 @@ public sealed class EvidenceRunner(
     {
         var run = await db.EvidenceRuns.Include(r => r.Claim).SingleAsync(r => r.Id == runId, ct);
         var target = await db.Claims.Where(c => c.Id == run.ClaimId)
-            .Select(c => new { SpecimenId = c.Revision.SpecimenId, c.Revision.Specimen.ModelId, c.Revision.Specimen.Model.Sha256, c.Revision.Specimen.Model.Architecture })
+            .Select(c => new { SpecimenId = c.Revision.SpecimenId, c.Revision.Specimen.Model.Sha256, c.Revision.Specimen.Model.Architecture })
             .SingleAsync(ct);
         var started = DateTimeOffset.UtcNow;
         run.StartedAt ??= started;
@@ -44,14 +46,15 @@ public sealed class EvidenceRunner(
             var method = methods.FirstOrDefault(m => m.Names.Contains(claim.Method))
                 ?? throw new InvalidDataException($"No evidence method '{claim.Method}'. Known: {string.Join(", ", methods.SelectMany(m => m.Names).Order())}.");
             EvidenceContext context;
+            var modelHash = ContentHash.Parse(target.Sha256);
             if (IsTransformer(target.Architecture))
             {
-                var (model, path) = await models.GetAsync(db, target.ModelId, target.Sha256, ct);
-                context = new EvidenceContext(spec, path, model);
+                var (model, path) = await models.GetAsync(modelHash, ct);
+                context = new EvidenceContext(spec, path, target.Sha256, model);
             }
             else
             {
-                context = new EvidenceContext(spec, await models.EnsureFileAsync(db, target.ModelId, target.Sha256, ct), null);
+                context = new EvidenceContext(spec, await files.GetAsync(modelHash, ct), target.Sha256, null);
             }
             // The engine is synchronous and CPU/GPU-bound: keep it off the host's threads.
             var outcome = await Task.Run(() => method.Run(context), ct);

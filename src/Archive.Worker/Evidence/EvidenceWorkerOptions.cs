@@ -11,8 +11,11 @@ public sealed class EvidenceWorkerOptions
     /// <summary>Runs left in <c>Running</c> longer than this (a worker died mid-run) are queued again.</summary>
     public TimeSpan StaleRunTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>Where model files are written from the database before loading (checked by sha256).</summary>
-    public string ModelCacheDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "archive-worker-models");
+    /// <summary>Where model and dictionary files are copied from the blob store before loading (by sha256, verified).</summary>
+    public string CacheDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "archive-worker-cache");
+
+    /// <summary>The local cache's budget in bytes; the least recently used files go first.</summary>
+    public long CacheMaxBytes { get; set; } = 20L * 1024 * 1024 * 1024;
 
     /// <summary>How many loaded models stay in memory between runs.</summary>
     public int ModelsInMemory { get; set; } = 4;

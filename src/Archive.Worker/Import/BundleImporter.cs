@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Archive.Data;
+using Archive.Data.Blobs;
 using Archive.Data.Circuits;
 using Archive.Data.Claims;
 using Archive.Data.Evidence;
@@ -13,11 +14,12 @@ using Microsoft.EntityFrameworkCore;
 namespace Archive.Worker.Import;
 
 /// <summary>
-/// Imports specimen bundles: validates the model file before anything is stored, upserts the model, adds a revision
-/// only when the bundle's content changed, and queues an evidence run for each claim of a new revision so the archive's
-/// verdicts are computed, never typed in. One transaction per bundle: a bad bundle leaves nothing behind.
+/// Imports specimen bundles: validates the model file before anything is stored, stores the files in the blob store
+/// (streamed, hashed, once per content), upserts the model, adds a revision only when the bundle's content changed, and
+/// queues an evidence run for each claim of a new revision so the archive's verdicts are computed, never typed in. One
+/// transaction per bundle: a bad bundle leaves no row behind, and at most unreferenced blobs that <c>blobs gc</c> removes.
 /// </summary>
-public sealed partial class BundleImporter(ArchiveDbContext db, ILogger<BundleImporter> logger)
+public sealed partial class BundleImporter(ArchiveDbContext db, IBlobStore store, ILogger<BundleImporter> logger)
 {
     public async Task<int> ImportFolderAsync(string folder, CancellationToken ct)
     {
@@ -54,15 +56,23 @@ public sealed partial class BundleImporter(ArchiveDbContext db, ILogger<BundleIm
         // Everything that can be wrong with the files is found before the first row is written.
         var modelPath = Path.Combine(bundle, manifest.Model.File);
         var card = ModelCard.Inspect(modelPath, manifest.Model.Architecture);
-        var modelBytes = await File.ReadAllBytesAsync(modelPath, ct);
-        var modelSha = Convert.ToHexStringLower(SHA256.HashData(modelBytes));
         var circuits = manifest.Circuits.Select(c => CircuitMapping.ToEntity(c, new Dictionary<string, int>())).ToList();
-        var dictionaries = manifest.Dictionaries.Select(d => DictionaryImporter.Read(bundle, d)).ToList();
+        var dictionaryImports = manifest.Dictionaries.Select(d => DictionaryImporter.Read(bundle, d)).ToList();
+
+        // The files are hashed into the store's staging area outside the transaction (they can be large); staged files
+        // that are not committed are removed when this method leaves, whatever happens.
+        await using var staged = new StagedBundleFiles();
+        await using (var file = File.OpenRead(modelPath)) staged.Model = await store.StageAsync(file, null, ct);
+        foreach (var import in dictionaryImports) staged.Dictionaries.Add(await DictionaryImporter.StageAsync(store, import, ct));
+        var stagedModel = staged.Model;
+        var dictionaries = staged.Dictionaries;
+        var modelSha = stagedModel.Hash.Hex;
         // The SAE weights are part of the content: a retrained dictionary makes a new revision and re-runs the claims.
         var sourceHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-            manifestText + "\n" + writeup + "\n" + modelSha + string.Concat(dictionaries.Select(d => "\n" + d.Sha256)))));
+            manifestText + "\n" + writeup + "\n" + modelSha + string.Concat(dictionaries.Select(d => "\n" + d.Weights.Hash.Hex)))));
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var storedModel = await BlobRows.StoreAsync(db, store, stagedModel, BlobRows.MediaTypes.Safetensors, ct);
         var model = await db.Models.SingleOrDefaultAsync(m => m.Slug == manifest.Model.Slug, ct);
         if (model is null)
         {
@@ -86,16 +96,11 @@ public sealed partial class BundleImporter(ArchiveDbContext db, ILogger<BundleIm
         model.AttnOnly = card.AttnOnly;
         model.ParameterCount = card.ParameterCount;
         model.WeightsFileName = Path.GetFileName(modelPath);
-        model.SizeBytes = modelBytes.LongLength;
+        model.SizeBytes = storedModel.Length;
         var weightsChanged = model.Sha256 != modelSha || model.Id == 0;
         model.Sha256 = modelSha;
         await db.SaveChangesAsync(ct);
-        if (weightsChanged)
-        {
-            await db.ModelWeights.Where(w => w.ModelId == model.Id).ExecuteDeleteAsync(ct);
-            db.ModelWeights.Add(new ModelWeights { ModelId = model.Id, Content = modelBytes });
-        }
-        foreach (var dictionary in dictionaries) await DictionaryImporter.StoreAsync(db, model, dictionary, ct);
+        foreach (var dictionary in dictionaries) await DictionaryImporter.StoreAsync(db, store, model, dictionary, ct);
 
         var specimen = await db.Specimens.Include(s => s.Revisions).SingleOrDefaultAsync(s => s.Slug == manifest.Slug, ct);
         var now = DateTimeOffset.UtcNow;
@@ -152,6 +157,20 @@ public sealed partial class BundleImporter(ArchiveDbContext db, ILogger<BundleIm
         await ClaimStatusRollup.RefreshAsync(db, specimen.Id, ct);
         await transaction.CommitAsync(ct);
         return $"revision {revision.Number} with {revision.Claims.Count} claim(s) queued for evidence";
+    }
+
+    /// <summary>A bundle's staged files, removed on the way out unless committed to the store.</summary>
+    private sealed class StagedBundleFiles : IAsyncDisposable
+    {
+        public StagedBlob Model { get; set; } = null!;
+
+        public List<StagedDictionary> Dictionaries { get; } = [];
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Model is not null) await Model.DisposeAsync();
+            foreach (var dictionary in Dictionaries) await dictionary.DisposeAsync();
+        }
     }
 
     /// <summary>The writeup's words for the full-text index: Markdown punctuation and math are noise to it.</summary>

@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Archive.Data;
+using Archive.Data.Blobs;
 using Archive.Data.Dictionaries;
 using Archive.Data.Models;
 using Archive.Engine.Saes;
@@ -8,21 +8,31 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Archive.Worker.Import;
 
-/// <summary>A bundle's dictionary, read and validated, ready to store.</summary>
+/// <summary>A bundle's dictionary, read and validated, ready to stage and store.</summary>
 public sealed record DictionaryImport(
     BundleDictionary Manifest,
     SaeLensConfig Config,
     string ConfigJson,
-    byte[] Weights,
-    string Sha256,
+    string WeightsPath,
+    string? SparsityPath,
     FeatureDashboardFile Dashboards);
+
+/// <summary>A dictionary whose files are hashed into staging: what <see cref="DictionaryImporter.StoreAsync"/> stores.</summary>
+public sealed record StagedDictionary(DictionaryImport Import, StagedBlob Weights, StagedBlob? Sparsity) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        await Weights.DisposeAsync();
+        if (Sparsity is not null) await Sparsity.DisposeAsync();
+    }
+}
 
 /// <summary>
 /// Imports a bundle's SAELens dictionaries in two steps, like the rest of a bundle: <see cref="Read"/> validates the
 /// folder (cfg.json, every safetensors header and tensor shape, via <see cref="SaeLensFolder"/>) and features.json before
-/// any row is written; <see cref="StoreAsync"/> then upserts the dictionary by slug, and replaces its weights and all of
-/// its features when the weights' sha256 or the dashboards' token set changed (otherwise only the explanations are
-/// updated).
+/// any row is written, and <see cref="StageAsync"/> hashes its files into the blob store's staging; <see cref="StoreAsync"/>
+/// then stores the files as blobs, upserts the dictionary by slug, and replaces all of its features when the weights'
+/// sha256 or the dashboards' token set changed (otherwise only the explanations are updated).
 /// </summary>
 public static class DictionaryImporter
 {
@@ -34,8 +44,7 @@ public static class DictionaryImporter
         SaeLensConfig config;
         using (var loaded = SaeLensFolder.Load(folder)) config = loaded.Sae.cfg;
         if (config.hook_name is null) throw new InvalidDataException($"Dictionary '{dictionary.Slug}': cfg.json names no hook_name.");
-        var weights = File.ReadAllBytes(Path.Combine(folder, SaeLensFolder.WeightsFileName));
-        var sha = Convert.ToHexStringLower(SHA256.HashData(weights));
+        var sparsityPath = Path.Combine(folder, SaeLensFolder.SparsityFileName);
 
         var featuresPath = Path.Combine(bundleFolder, dictionary.Features);
         var dashboards = JsonSerializer.Deserialize<FeatureDashboardFile>(File.ReadAllText(featuresPath), FeatureDashboardFile.JsonOptions)
@@ -57,12 +66,34 @@ public static class DictionaryImporter
                     throw new InvalidDataException($"Dictionary '{dictionary.Slug}': a top context of feature {f.Index} has mismatched tokens, activations or max index.");
             }
         }
-        return new DictionaryImport(dictionary, config, config.ToJson(), weights, sha, dashboards);
+        return new DictionaryImport(dictionary, config, config.ToJson(), Path.Combine(folder, SaeLensFolder.WeightsFileName),
+            File.Exists(sparsityPath) ? sparsityPath : null, dashboards);
     }
 
-    public static async Task StoreAsync(ArchiveDbContext db, Model model, DictionaryImport import, CancellationToken ct)
+    public static async Task<StagedDictionary> StageAsync(IBlobStore store, DictionaryImport import, CancellationToken ct)
     {
+        StagedBlob weights;
+        await using (var file = File.OpenRead(import.WeightsPath)) weights = await store.StageAsync(file, null, ct);
+        if (import.SparsityPath is null) return new StagedDictionary(import, weights, null);
+        try
+        {
+            await using var file = File.OpenRead(import.SparsityPath);
+            return new StagedDictionary(import, weights, await store.StageAsync(file, null, ct));
+        }
+        catch
+        {
+            await weights.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Inside the bundle's transaction: the files become blobs, then the rows that refer to them are written.</summary>
+    public static async Task StoreAsync(ArchiveDbContext db, IBlobStore store, Model model, StagedDictionary staged, CancellationToken ct)
+    {
+        var import = staged.Import;
         var manifest = import.Manifest;
+        var weights = await BlobRows.StoreAsync(db, store, staged.Weights, BlobRows.MediaTypes.Safetensors, ct);
+        var sparsity = staged.Sparsity is null ? null : await BlobRows.StoreAsync(db, store, staged.Sparsity, BlobRows.MediaTypes.Safetensors, ct);
         if (import.Config.d_in != model.DModel && import.Config.hook_name!.Contains("resid", StringComparison.Ordinal))
             throw new InvalidDataException($"Dictionary '{manifest.Slug}' reads {import.Config.hook_name} with d_in {import.Config.d_in}; model '{model.Slug}' has d_model {model.DModel}.");
         var tokenSet = import.Dashboards.TokenSet;
@@ -77,11 +108,11 @@ public static class DictionaryImporter
             dictionary = new FeatureDictionary
             {
                 Slug = manifest.Slug, Title = manifest.Title, HookName = import.Config.hook_name!, Architecture = import.Config.architecture,
-                ConfigJson = import.ConfigJson, Sha256 = import.Sha256, CreatedAt = DateTimeOffset.UtcNow,
+                ConfigJson = import.ConfigJson, Sha256 = weights.Hash.Hex, CreatedAt = DateTimeOffset.UtcNow,
             };
             db.FeatureDictionaries.Add(dictionary);
         }
-        var replace = isNew || dictionary.Sha256 != import.Sha256 || dictionary.TokenSetDescription != tokenSetDescription || dictionary.ModelId != model.Id;
+        var replace = isNew || dictionary.Sha256 != weights.Hash.Hex || dictionary.TokenSetDescription != tokenSetDescription || dictionary.ModelId != model.Id;
         dictionary.Title = manifest.Title;
         dictionary.Description = manifest.Description;
         dictionary.Model = model;
@@ -92,8 +123,9 @@ public static class DictionaryImporter
         dictionary.DSae = import.Config.d_sae;
         dictionary.K = import.Config.k;
         dictionary.ConfigJson = import.ConfigJson;
-        dictionary.Sha256 = import.Sha256;
-        dictionary.SizeBytes = import.Weights.LongLength;
+        dictionary.Sha256 = weights.Hash.Hex;
+        dictionary.SizeBytes = weights.Length;
+        dictionary.SparsitySha256 = sparsity?.Hash.Hex;
         dictionary.TokenSetDescription = tokenSetDescription;
         await db.SaveChangesAsync(ct);
 
@@ -109,8 +141,6 @@ public static class DictionaryImporter
         }
 
         await db.Features.Where(f => f.FeatureDictionaryId == dictionary.Id).ExecuteDeleteAsync(ct);
-        await db.FeatureDictionaryWeights.Where(w => w.FeatureDictionaryId == dictionary.Id).ExecuteDeleteAsync(ct);
-        db.FeatureDictionaryWeights.Add(new FeatureDictionaryWeights { FeatureDictionaryId = dictionary.Id, Content = import.Weights });
         var edges = import.Dashboards.HistogramEdges;
         foreach (var f in import.Dashboards.Features)
         {

@@ -28,8 +28,9 @@ public sealed record ClaimSpec(string Method, IReadOnlyList<string> Targets, Jso
 /// </summary>
 public sealed record EvidenceOutcome(double Headline, object Parameters, object Inputs, object Numbers, object? Artifacts);
 
-/// <summary>What a run works on: the claim and the model, loaded once and shared by the runs that need it.</summary>
-public sealed record EvidenceContext(ClaimSpec Claim, string ModelPath, HookedTransformer? Transformer)
+/// <summary>What a run works on: the claim and the model (its file, already verified against <paramref name="ModelSha256"/>,
+/// and the loaded transformer, shared by the runs that need it).</summary>
+public sealed record EvidenceContext(ClaimSpec Claim, string ModelPath, string ModelSha256, HookedTransformer? Transformer)
 {
     public HookedTransformer RequireTransformer() =>
         Transformer ?? throw new InvalidDataException($"Method '{Claim.Method}' needs a transformer model; this specimen's model is not one.");

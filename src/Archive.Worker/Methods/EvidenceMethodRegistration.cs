@@ -12,6 +12,7 @@ public static class EvidenceMethodRegistration
         services.AddSingleton<IFeatureDictionarySource, DatabaseFeatureDictionarySource>();
         services.AddSingleton<IEvidenceMethod, SaeFeatureMethods>();
         services.AddSingleton<IEvidenceMethod, SuperpositionMethods>();
+        services.AddSingleton<BlobCache>();
         services.AddSingleton<ModelCache>();
         services.AddScoped<EvidenceRunner>();
         return services;

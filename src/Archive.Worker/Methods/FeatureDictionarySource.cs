@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Archive.Data;
+using Archive.Data.Blobs;
+using Archive.Worker.Evidence;
 using Archive.Engine.Saes;
 using Microsoft.EntityFrameworkCore;
 
@@ -17,11 +19,11 @@ public interface IFeatureDictionarySource
 }
 
 /// <summary>
-/// Dictionaries from PostgreSQL: the stored sae_weights.safetensors bytes are checked against the recorded sha256,
-/// written with cfg.json to a cache folder and read back through <see cref="SaeLensFolder"/>, which validates them like
-/// any uploaded file. Loaded SAEs are kept by sha256.
+/// Dictionaries of the archive: the row (from PostgreSQL) names the weights by sha256; <see cref="BlobCache"/> brings that
+/// blob from the store to local disk, verified, and <see cref="SaeLensFolder"/> reads it beside the stored cfg.json,
+/// validating it like any uploaded file. Loaded SAEs are kept by sha256.
 /// </summary>
-public sealed class DatabaseFeatureDictionarySource(IServiceScopeFactory scopes) : IFeatureDictionarySource, IDisposable
+public sealed class DatabaseFeatureDictionarySource(IServiceScopeFactory scopes, BlobCache files) : IFeatureDictionarySource, IDisposable
 {
     private readonly ConcurrentDictionary<string, LoadedDictionary> loaded = new();
 
@@ -30,19 +32,17 @@ public sealed class DatabaseFeatureDictionarySource(IServiceScopeFactory scopes)
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<ArchiveDbContext>();
         var row = db.FeatureDictionaries.AsNoTracking().Where(d => d.Slug == slug)
-            .Select(d => new { d.Id, d.Sha256, d.ConfigJson, ModelSha256 = d.Model.Sha256 }).SingleOrDefault()
+            .Select(d => new { d.Sha256, d.ConfigJson, ModelSha256 = d.Model.Sha256 }).SingleOrDefault()
             ?? throw new InvalidDataException($"No dictionary '{slug}'.");
         if (row.ModelSha256 != modelSha256) throw new InvalidDataException($"Dictionary '{slug}' belongs to another model (sha256 {row.ModelSha256[..12]}…).");
         if (loaded.TryGetValue(row.Sha256, out var cached)) return cached;
 
-        var bytes = db.FeatureDictionaryWeights.AsNoTracking().Where(w => w.FeatureDictionaryId == row.Id).Select(w => w.Content).SingleOrDefault()
-            ?? throw new InvalidDataException($"Dictionary '{slug}' has no stored weights.");
-        var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        if (actual != row.Sha256) throw new InvalidDataException($"Dictionary '{slug}': stored weights hash to {actual}, not the recorded {row.Sha256}.");
+        // Methods run synchronously on a pool thread (see EvidenceRunner), so waiting here blocks no host thread.
+        var weights = files.GetAsync(ContentHash.Parse(row.Sha256), CancellationToken.None).GetAwaiter().GetResult();
         var folder = Directory.CreateTempSubdirectory("archive-sae-");
         try
         {
-            File.WriteAllBytes(Path.Combine(folder.FullName, SaeLensFolder.WeightsFileName), bytes);
+            File.CreateSymbolicLink(Path.Combine(folder.FullName, SaeLensFolder.WeightsFileName), weights);
             File.WriteAllText(Path.Combine(folder.FullName, SaeLensFolder.ConfigFileName), row.ConfigJson);
             var sae = SaeLensFolder.Load(folder.FullName).Sae;
             return loaded.GetOrAdd(row.Sha256, _ => new LoadedDictionary(slug, row.Sha256, sae));
@@ -70,7 +70,8 @@ public sealed class FolderFeatureDictionarySource(IReadOnlyDictionary<string, (s
         if (!folders.TryGetValue(slug, out var entry)) throw new InvalidDataException($"No dictionary '{slug}'.");
         if (entry.ModelSha256 != modelSha256) throw new InvalidDataException($"Dictionary '{slug}' belongs to another model.");
         if (loaded.TryGetValue(slug, out var cached)) return cached;
-        var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(entry.Folder, SaeLensFolder.WeightsFileName))));
+        string sha;
+        using (var weights = File.OpenRead(Path.Combine(entry.Folder, SaeLensFolder.WeightsFileName))) sha = Convert.ToHexStringLower(SHA256.HashData(weights));
         return loaded[slug] = new LoadedDictionary(slug, sha, SaeLensFolder.Load(entry.Folder).Sae);
     }
 

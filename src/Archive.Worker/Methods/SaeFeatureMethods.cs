@@ -41,8 +41,7 @@ public sealed class SaeFeatureMethods(IFeatureDictionarySource dictionaries) : I
             ? RestrictedVocabulary.FromJson(vocabJson)
             : throw new InvalidDataException("The model file has no __metadata__['vocab'], so its token strings are unknown.");
         if (vocabulary.Size != model.Config.d_vocab) throw new InvalidDataException($"The vocabulary has {vocabulary.Size} tokens; the model's d_vocab is {model.Config.d_vocab}.");
-        var modelSha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(context.ModelPath)));
-        var sae = dictionaries.Get(slug, modelSha);
+        var sae = dictionaries.Get(slug, context.ModelSha256);
         if (feature >= sae.Sae.d_sae) throw new InvalidDataException($"Feature {feature} is outside [0, {sae.Sae.d_sae}).");
 
         var tokenSet = BrownTokenSet.FromParameters(claim.Parameters);

@@ -2,6 +2,7 @@ using Archive.Engine.Models;
 using Archive.Engine.Safetensors;
 using Archive.Engine.Tests.Safetensors;
 using Archive.Engine.Transformer;
+using Archive.Formats.Safetensors;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;

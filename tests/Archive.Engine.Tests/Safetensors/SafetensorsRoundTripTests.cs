@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Archive.Engine.Safetensors;
+using Archive.Formats.Safetensors;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -19,7 +20,7 @@ public sealed class SafetensorsRoundTripTests : IDisposable
     [MemberData(nameof(Dtypes))]
     public void Every_dtype_round_trips_bit_exactly(string dtype)
     {
-        Assert.True(SafetensorsDtypes.TryGetScalarType(dtype, out var type));
+        Assert.True(SafetensorsTorchTypes.TryGetScalarType(dtype, out var type));
         Assert.True(SafetensorsDtypes.TryGetSize(dtype, out var size));
         // Random bit patterns, NaN payloads and subnormals included: the bytes must survive untouched.
         var bytes = new byte[3 * 5 * size];

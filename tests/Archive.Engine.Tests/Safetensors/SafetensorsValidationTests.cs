@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Archive.Engine.Safetensors;
+using Archive.Formats.Safetensors;
 using Xunit;
 
 namespace Archive.Engine.Tests.Safetensors;

@@ -100,14 +100,13 @@ public sealed class SpecimensApiTests(ArchiveFixture archive) : IAsyncLifetime
     public async Task Model_weights_download_with_their_sha256_as_etag()
     {
         var bytes = new byte[] { 1, 2, 3, 4, 5 };
-        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        var sha = (await archive.StoreFileAsync(bytes)).Hex;
         await using (var db = archive.CreateDbContext())
         {
             var model = ArchiveTestData.NewModel();
             model.Sha256 = sha;
+            model.SizeBytes = bytes.Length;
             db.Models.Add(model);
-            await db.SaveChangesAsync();
-            db.ModelWeights.Add(new ModelWeights { ModelId = model.Id, Content = bytes });
             await db.SaveChangesAsync();
         }
         using var client = archive.CreateClient();

@@ -1,4 +1,5 @@
 using Archive.Data;
+using Archive.Data.Blobs;
 using Archive.Tests.Shared;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -27,6 +28,15 @@ public sealed class ArchiveFixture : IAsyncLifetime
 
     public string ConnectionString => database.ConnectionString;
 
+    /// <summary>The run's filesystem blob store (the site's default backend).</summary>
+    public string BlobDirectory { get; } = Path.Combine(Path.GetTempPath(), "archive-web-tests-blobs-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>
+    /// The hash that fixture models and dictionaries name when a test never reads their files. A blob row for it is
+    /// recorded after every reset (the schema wants one), but the store holds no bytes for it.
+    /// </summary>
+    public static readonly ContentHash PlaceholderFile = ContentHash.Parse(new string('a', 64));
+
     /// <summary>The real server's address, e.g. http://127.0.0.1:41234/.</summary>
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -54,6 +64,7 @@ public sealed class ArchiveFixture : IAsyncLifetime
         {
             web.UseEnvironment("Testing");
             web.UseSetting("ConnectionStrings:Archive", ConnectionString);
+            web.UseSetting("Blobs:Directory", BlobDirectory);
         });
         factory.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
         factory.StartServer();
@@ -71,11 +82,28 @@ public sealed class ArchiveFixture : IAsyncLifetime
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
         await respawner.ResetAsync(connection);
+        await using var placeholder = new NpgsqlCommand(
+            "INSERT INTO blobs (sha256, size_bytes, media_type, created_at) VALUES (@sha, 0, 'application/octet-stream', now())", connection);
+        placeholder.Parameters.AddWithValue("sha", PlaceholderFile.Hex);
+        await placeholder.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Stores a file as the archive does (blob store, then its row) and returns its hash.</summary>
+    public async Task<ContentHash> StoreFileAsync(byte[] bytes)
+    {
+        var store = Services.GetRequiredService<IBlobStore>();
+        await using var db = CreateDbContext();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        await using var staged = await store.StageAsync(new MemoryStream(bytes), null, CancellationToken.None);
+        var stored = await BlobRows.StoreAsync(db, store, staged, BlobRows.MediaTypes.Safetensors, CancellationToken.None);
+        await transaction.CommitAsync();
+        return stored.Hash;
     }
 
     public async ValueTask DisposeAsync()
     {
         await factory.DisposeAsync();
         await database.DisposeAsync();
+        if (Directory.Exists(BlobDirectory)) Directory.Delete(BlobDirectory, recursive: true);
     }
 }

@@ -28,7 +28,7 @@ public static class ArchiveTestData
         AttnOnly = true,
         ParameterCount = 42_000,
         WeightsFileName = $"{slug}.safetensors",
-        Sha256 = new string('a', 64),
+        Sha256 = ArchiveFixture.PlaceholderFile.Hex,
         SizeBytes = 168_000,
         CreatedAt = DateTimeOffset.UtcNow,
     };

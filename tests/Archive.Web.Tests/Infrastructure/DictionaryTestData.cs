@@ -23,7 +23,7 @@ public static class DictionaryTestData
         DSae = 4,
         K = 2,
         ConfigJson = Config,
-        Sha256 = new string('b', 64),
+        Sha256 = ArchiveFixture.PlaceholderFile.Hex,
         SizeBytes = 2_128,
         TokenSetDescription = "4,096 tokens of the Brown corpus, seed 7.",
         CreatedAt = DateTimeOffset.UtcNow,
@@ -53,15 +53,10 @@ public static class DictionaryTestData
         ],
     };
 
-    public static async Task<FeatureDictionary> SaveAsync(ArchiveDbContext db, FeatureDictionary dictionary, byte[]? weights = null)
+    public static async Task<FeatureDictionary> SaveAsync(ArchiveDbContext db, FeatureDictionary dictionary)
     {
         db.FeatureDictionaries.Add(dictionary);
         await db.SaveChangesAsync();
-        if (weights is not null)
-        {
-            db.FeatureDictionaryWeights.Add(new FeatureDictionaryWeights { FeatureDictionaryId = dictionary.Id, Content = weights });
-            await db.SaveChangesAsync();
-        }
         return dictionary;
     }
 }

@@ -18,10 +18,11 @@ public sealed class DictionaryPageTests(ArchiveFixture archive) : IAsyncLifetime
 
     private async Task<FeatureDictionary> SeedAsync(Action<FeatureDictionary>? change = null)
     {
-        await using var db = archive.CreateDbContext();
         var dictionary = DictionaryTestData.NewDictionary(ArchiveTestData.NewModel());
+        dictionary.Sha256 = (await archive.StoreFileAsync([1, 2, 3])).Hex;
         change?.Invoke(dictionary);
-        return await DictionaryTestData.SaveAsync(db, dictionary, weights: [1, 2, 3]);
+        await using var db = archive.CreateDbContext();
+        return await DictionaryTestData.SaveAsync(db, dictionary);
     }
 
     private async Task<string> GetOkAsync(string url)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Archive.Engine.Safetensors;
+namespace Archive.Formats.Safetensors;
 
 /// <summary>
 /// Writes header JSON exactly as the Python safetensors library (serde_json, compact) does: metadata first, then

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Archive.Engine.Safetensors;
+namespace Archive.Formats.Safetensors;
 
 /// <summary>
 /// A safetensors file broke one of the format's rules (evidence-methods.md section 1). <see cref="Rule"/> is a short,

@@ -1,4 +1,4 @@
-namespace Archive.Engine.Safetensors;
+namespace Archive.Formats.Safetensors;
 
 /// <summary>One tensor entry of a safetensors header. Offsets are relative to the start of the data buffer.</summary>
 public sealed record SafetensorsTensorInfo(string Name, string Dtype, long[] Shape, long Begin, long End)
@@ -27,6 +27,9 @@ public sealed class SafetensorsHeader
 
     /// <summary>Absolute file offset of the data buffer: 8 + the header length.</summary>
     public long DataStart { get; }
+
+    /// <summary>Bytes the tensors occupy after the header: the whole file is <see cref="DataStart"/> + this.</summary>
+    public long DataLength => Tensors.Count == 0 ? 0 : Tensors.Max(t => t.End);
 
     public SafetensorsTensorInfo? Find(string name) => _byName.GetValueOrDefault(name);
 }

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Unicode;
 
-namespace Archive.Engine.Safetensors;
+namespace Archive.Formats.Safetensors;
 
 /// <summary>
 /// Reads and validates a safetensors header from the header bytes and the file length alone, so a hostile file is
@@ -37,7 +37,12 @@ internal static class SafetensorsHeaderParser
         return Parse(json, dataStart: 8 + (long)n, bufferLength: fileLength - 8 - (long)n);
     }
 
-    public static SafetensorsHeader Parse(byte[] json, long dataStart, long bufferLength)
+    /// <summary>
+    /// Validates header bytes. <paramref name="bufferLength"/> is the size of the data buffer after the header; null while
+    /// it is not known yet (a file still arriving), when every rule but the buffer's total length is checked and the
+    /// caller checks that against the tensors' end (see <see cref="SafetensorsStreamValidator"/>).
+    /// </summary>
+    public static SafetensorsHeader Parse(byte[] json, long dataStart, long? bufferLength)
     {
         if (json.Length == 0 || json[0] != (byte)'{')
             throw Fail("header-start", null, "the header must start with '{'.");
@@ -64,7 +69,7 @@ internal static class SafetensorsHeaderParser
         return new SafetensorsHeader(tensors, metadata, dataStart);
     }
 
-    private static (List<SafetensorsTensorInfo>, Dictionary<string, string>) ParseJson(byte[] json, long bufferLength)
+    private static (List<SafetensorsTensorInfo>, Dictionary<string, string>) ParseJson(byte[] json, long? bufferLength)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
         Next(ref reader);
@@ -104,7 +109,7 @@ internal static class SafetensorsHeaderParser
         }
     }
 
-    private static SafetensorsTensorInfo ReadEntry(ref Utf8JsonReader reader, string name, long bufferLength)
+    private static SafetensorsTensorInfo ReadEntry(ref Utf8JsonReader reader, string name, long? bufferLength)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
             throw Fail("entry-not-object", name, $"the entry must be an object, not {Kind(reader.TokenType)}.");
@@ -165,7 +170,7 @@ internal static class SafetensorsHeaderParser
             throw Fail("offsets-reversed", name, $"data_offsets end {end} is before begin {begin}.");
         if (end - begin != bytes)
             throw Fail("dtype-size-mismatch", name, $"data_offsets span {end - begin} bytes but shape {Show(shape)} of {dtype} needs {bytes}.");
-        if (end > bufferLength)
+        if (bufferLength is { } length && end > length)
             throw Fail("offsets-outside-buffer", name, $"data_offsets end {end} is past the data buffer's {bufferLength} bytes.");
         return new SafetensorsTensorInfo(name, dtype, shape, begin, end);
     }
@@ -188,7 +193,7 @@ internal static class SafetensorsHeaderParser
     }
 
     /// <summary>Tensors must tile the data buffer exactly: sorted by offset, each starts where the last ended.</summary>
-    private static void CheckLayout(List<SafetensorsTensorInfo> tensors, long bufferLength)
+    private static void CheckLayout(List<SafetensorsTensorInfo> tensors, long? bufferLength)
     {
         long expected = 0;
         SafetensorsTensorInfo? previous = null;
@@ -203,8 +208,8 @@ internal static class SafetensorsHeaderParser
             expected = t.End;
             previous = t;
         }
-        if (expected != bufferLength)
-            throw Fail("trailing-bytes", null, $"the data buffer has {bufferLength - expected} bytes after the last tensor.");
+        if (bufferLength is { } length && expected != length)
+            throw Fail("trailing-bytes", null, $"the data buffer has {length - expected} bytes after the last tensor.");
     }
 
     private static JsonTokenType Next(ref Utf8JsonReader reader)
