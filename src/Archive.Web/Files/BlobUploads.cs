@@ -29,7 +29,7 @@ public sealed class BlobUploads(IBlobStore store, IOptions<ArchiveOptions> optio
     public async Task<UploadResult> ReceiveAsync(HttpRequest request, UploadKind kind, CancellationToken ct)
     {
         var limit = options.Value.MaxUploadBytes;
-        if (request.ContentLength > limit) return Refused(StatusCodes.Status413PayloadTooLarge, "File too large", $"The file has {request.ContentLength:N0} bytes; the limit is {limit:N0}.");
+        if (request.ContentLength > limit) return Refused(request, StatusCodes.Status413PayloadTooLarge, "File too large", $"The file has {request.ContentLength:N0} bytes; the limit is {limit:N0}.");
         // Kestrel's own body limit (30 MB) is for ordinary requests; this one enforces the archive's limit while streaming.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize) bodySize.MaxRequestBodySize = null;
 
@@ -41,16 +41,21 @@ public sealed class BlobUploads(IBlobStore store, IOptions<ArchiveOptions> optio
         }
         catch (BlobTooLargeException)
         {
-            return Refused(StatusCodes.Status413PayloadTooLarge, "File too large", $"The file is larger than the limit of {limit:N0} bytes.");
+            return Refused(request, StatusCodes.Status413PayloadTooLarge, "File too large", $"The file is larger than the limit of {limit:N0} bytes.");
         }
         catch (SafetensorsFormatException e)
         {
-            return Refused(StatusCodes.Status400BadRequest, "Invalid safetensors file", e.Message, new Dictionary<string, object?> { ["rule"] = e.Rule, ["tensor"] = e.TensorName });
+            return Refused(request, StatusCodes.Status400BadRequest, "Invalid safetensors file", e.Message, new Dictionary<string, object?> { ["rule"] = e.Rule, ["tensor"] = e.TensorName });
         }
     }
 
-    private static UploadResult Refused(int status, string title, string detail, IDictionary<string, object?>? extensions = null) =>
-        new(null, TypedResults.Problem(detail, title: title, statusCode: status, extensions: extensions));
+    /// <summary>A refusal also closes the connection: otherwise the server would read (and the client keep sending) the
+    /// rest of a body nobody wants, to keep the connection alive.</summary>
+    private static UploadResult Refused(HttpRequest request, int status, string title, string detail, IDictionary<string, object?>? extensions = null)
+    {
+        request.HttpContext.Response.Headers.Connection = "close";
+        return new(null, TypedResults.Problem(detail, title: title, statusCode: status, extensions: extensions));
+    }
 
     private sealed class SafetensorsUploadCheck(long? declaredLength) : IBlobContentCheck
     {

@@ -55,7 +55,7 @@ public sealed class BlobCache(IBlobStore store, IOptions<EvidenceWorkerOptions> 
             File.SetLastAccessTimeUtc(path, DateTime.UtcNow);
             return true;
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return false;
         }
@@ -70,9 +70,10 @@ public sealed class BlobCache(IBlobStore store, IOptions<EvidenceWorkerOptions> 
         {
             if (total <= options.Value.CacheMaxBytes) break;
             if (file.FullName == Path.GetFullPath(keep)) continue;
-            total -= file.Length;
+            var length = file.Length;
             file.Delete();
-            logger.LogInformation("Evicted blob {Sha256} from the local cache ({Bytes:N0} bytes).", file.Name[..12], file.Length);
+            total -= length;
+            logger.LogInformation("Evicted blob {Sha256} from the local cache ({Bytes:N0} bytes).", file.Name[..12], length);
         }
         if (total > options.Value.CacheMaxBytes)
             logger.LogWarning("The local blob cache holds {Bytes:N0} bytes, over its budget of {Budget:N0}: the file in use alone is larger.", total, options.Value.CacheMaxBytes);
