@@ -66,7 +66,23 @@ public sealed class BlobFileResult(ContentHash hash, long length, string fileNam
         if (HttpMethods.IsHead(request.Method)) return;
 
         await using var content = await store.OpenReadAsync(hash, range, http.RequestAborted);
-        await content.CopyToAsync(response.Body, CopyBufferBytes, http.RequestAborted);
+        await CopyToResponseAsync(content, response, http.RequestAborted);
+    }
+
+    /// <summary>Reads straight into the response pipe's own buffers (no intermediate copy), flushing each chunk, so memory
+    /// stays at one chunk whatever the file's size and the socket is kept busy.</summary>
+    private static async Task CopyToResponseAsync(Stream content, HttpResponse response, CancellationToken ct)
+    {
+        var writer = response.BodyWriter;
+        while (true)
+        {
+            var memory = writer.GetMemory(CopyBufferBytes);
+            var read = await content.ReadAsync(memory, ct);
+            if (read == 0) break;
+            writer.Advance(read);
+            var flushed = await writer.FlushAsync(ct);
+            if (flushed.IsCompleted || flushed.IsCanceled) break;
+        }
     }
 
     private abstract record RangeRequest

@@ -47,7 +47,8 @@ public class ModelLoadBenchmarks : IDisposable
     [Benchmark]
     public int LoadFromColdCache()
     {
-        File.Delete(Path.Combine(root, "cache", hash.Hex));
+        var cached = Path.Combine(root, "cache", hash.Hex);
+        if (File.Exists(cached)) File.Delete(cached);
         return Load(cache.GetAsync(hash, CancellationToken.None).GetAwaiter().GetResult());
     }
 
