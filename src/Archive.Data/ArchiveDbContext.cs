@@ -21,6 +21,7 @@ public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options)
     public DbSet<CircuitEdge> CircuitEdges => Set<CircuitEdge>();
     public DbSet<Claim> Claims => Set<Claim>();
     public DbSet<EvidenceRun> EvidenceRuns => Set<EvidenceRun>();
+    public DbSet<EvidenceRunAttempt> EvidenceRunAttempts => Set<EvidenceRunAttempt>();
     public DbSet<FeatureDictionary> FeatureDictionaries => Set<FeatureDictionary>();
     public DbSet<Feature> Features => Set<Feature>();
     public DbSet<FeatureActivation> FeatureActivations => Set<FeatureActivation>();
@@ -37,6 +38,7 @@ public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options)
         modelBuilder.ApplyConfiguration(new CircuitEdgeConfiguration());
         modelBuilder.ApplyConfiguration(new ClaimConfiguration());
         modelBuilder.ApplyConfiguration(new EvidenceRunConfiguration());
+        modelBuilder.ApplyConfiguration(new EvidenceRunAttemptConfiguration());
         modelBuilder.ApplyConfiguration(new FeatureDictionaryConfiguration());
         modelBuilder.ApplyConfiguration(new FeatureConfiguration());
         modelBuilder.ApplyConfiguration(new FeatureActivationConfiguration());

@@ -27,7 +27,8 @@ var connectionString = builder.Configuration.GetConnectionString("Archive")
 builder.Services.AddArchiveData(connectionString);
 builder.Services.AddBlobStore();
 builder.Services.AddSingleton(_ => Npgsql.NpgsqlDataSource.Create(connectionString));
-builder.Services.AddOptions<EvidenceWorkerOptions>().BindConfiguration(EvidenceWorkerOptions.SectionName);
+builder.Services.AddOptions<EvidenceWorkerOptions>().BindConfiguration(EvidenceWorkerOptions.SectionName).ValidateOnStart();
+builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<EvidenceWorkerOptions>, EvidenceWorkerOptionsValidator>();
 builder.Services.AddEvidenceMethods();
 builder.Services.AddHostedService<EvidenceWorker>();
 

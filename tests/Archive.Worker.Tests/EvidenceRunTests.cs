@@ -109,7 +109,7 @@ public sealed class EvidenceRunTests(WorkerFixture worker, BundleFixture bundles
     }
 
     [Fact]
-    public async Task Two_workers_never_claim_the_same_run()
+    public async Task Two_workers_never_lease_the_same_run()
     {
         await ImportAsync(bundles.Superposition);
         await using var db1 = worker.CreateDbContext();
@@ -119,8 +119,10 @@ public sealed class EvidenceRunTests(WorkerFixture worker, BundleFixture bundles
         var claimed = new List<Guid>();
         while (true)
         {
-            var both = await Task.WhenAll(EvidenceQueue.ClaimNextAsync(db1, CancellationToken.None), EvidenceQueue.ClaimNextAsync(db2, CancellationToken.None));
-            var got = both.Where(id => id is not null).Select(id => id!.Value).ToList();
+            var both = await Task.WhenAll(
+                EvidenceQueue.LeaseNextAsync(db1, "worker-1", TimeSpan.FromMinutes(1), CancellationToken.None),
+                EvidenceQueue.LeaseNextAsync(db2, "worker-2", TimeSpan.FromMinutes(1), CancellationToken.None));
+            var got = both.Where(run => run is not null).Select(run => run!.Id).ToList();
             if (got.Count == 0) break;
             claimed.AddRange(got);
         }

@@ -56,7 +56,8 @@ public sealed class WorkerFixture : IAsyncLifetime
 
     public AsyncServiceScope CreateScope() => services.CreateAsyncScope();
 
-    /// <summary>Runs every queued evidence run to completion, as the worker's loop does.</summary>
+    /// <summary>Runs every queued evidence run to completion in this process, one lease at a time (the worker host's
+    /// own loop, with heartbeats and several processes, is tested in <c>WorkerProcessTests</c>).</summary>
     public async Task<int> RunQueueAsync()
     {
         var count = 0;
@@ -64,9 +65,10 @@ public sealed class WorkerFixture : IAsyncLifetime
         {
             await using var scope = CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<ArchiveDbContext>();
-            var id = await EvidenceQueue.ClaimNextAsync(db, CancellationToken.None);
-            if (id is null) return count;
-            await scope.ServiceProvider.GetRequiredService<EvidenceRunner>().ExecuteAsync(id.Value, CancellationToken.None);
+            var worker = scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<EvidenceWorkerOptions>>().Value.WorkerName;
+            var leased = await EvidenceQueue.LeaseNextAsync(db, worker, TimeSpan.FromMinutes(5), CancellationToken.None);
+            if (leased is null) return count;
+            await scope.ServiceProvider.GetRequiredService<EvidenceRunner>().ExecuteAsync(leased, CancellationToken.None);
             count++;
         }
     }

@@ -578,6 +578,14 @@ namespace Archive.Migrations.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("artifacts");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<DateTimeOffset?>("CancelRequestedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("cancel_requested_at");
+
                     b.Property<int>("ClaimId")
                         .HasColumnType("integer")
                         .HasColumnName("claim_id");
@@ -598,6 +606,20 @@ namespace Archive.Migrations.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("inputs");
 
+                    b.Property<DateTimeOffset?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_expires_at");
+
+                    b.Property<string>("LeaseOwner")
+                        .IsConcurrencyToken()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("lease_owner");
+
+                    b.Property<DateTimeOffset?>("NotBefore")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("not_before");
+
                     b.Property<JsonDocument>("Numbers")
                         .HasColumnType("jsonb")
                         .HasColumnName("numbers");
@@ -605,6 +627,10 @@ namespace Archive.Migrations.Migrations
                     b.Property<JsonDocument>("Parameters")
                         .HasColumnType("jsonb")
                         .HasColumnName("parameters");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer")
+                        .HasColumnName("priority");
 
                     b.Property<JsonDocument>("Provenance")
                         .HasColumnType("jsonb")
@@ -637,13 +663,68 @@ namespace Archive.Migrations.Migrations
                     b.HasKey("Id")
                         .HasName("pk_evidence_runs");
 
+                    b.HasIndex("ClaimId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_evidence_runs_one_pending_per_claim")
+                        .HasFilter("status IN ('Queued', 'Running')");
+
                     b.HasIndex("ClaimId", "RequestedAt")
                         .HasDatabaseName("ix_evidence_runs_claim_id_requested_at");
 
-                    b.HasIndex("Status", "RequestedAt")
-                        .HasDatabaseName("ix_evidence_runs_status_requested_at");
+                    b.HasIndex("Status", "Priority", "RequestedAt")
+                        .HasDatabaseName("ix_evidence_runs_status_priority_requested_at");
 
                     b.ToTable("evidence_runs", (string)null);
+                });
+
+            modelBuilder.Entity("Archive.Data.Evidence.EvidenceRunAttempt", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ended_at");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer")
+                        .HasColumnName("number");
+
+                    b.Property<string>("Outcome")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("outcome");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Worker")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("worker");
+
+                    b.HasKey("Id")
+                        .HasName("pk_evidence_run_attempts");
+
+                    b.HasIndex("RunId", "Number")
+                        .IsUnique()
+                        .HasDatabaseName("ix_evidence_run_attempts_run_id_number");
+
+                    b.ToTable("evidence_run_attempts", (string)null);
                 });
 
             modelBuilder.Entity("Archive.Data.Models.Model", b =>
@@ -1048,6 +1129,16 @@ namespace Archive.Migrations.Migrations
                     b.Navigation("Claim");
                 });
 
+            modelBuilder.Entity("Archive.Data.Evidence.EvidenceRunAttempt", b =>
+                {
+                    b.HasOne("Archive.Data.Evidence.EvidenceRun", null)
+                        .WithMany("AttemptRecords")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_evidence_run_attempts_evidence_runs_run_id");
+                });
+
             modelBuilder.Entity("Archive.Data.Models.Model", b =>
                 {
                     b.HasOne("Archive.Data.Blobs.Blob", null)
@@ -1118,6 +1209,11 @@ namespace Archive.Migrations.Migrations
             modelBuilder.Entity("Archive.Data.Dictionaries.FeatureDictionary", b =>
                 {
                     b.Navigation("Features");
+                });
+
+            modelBuilder.Entity("Archive.Data.Evidence.EvidenceRun", b =>
+                {
+                    b.Navigation("AttemptRecords");
                 });
 
             modelBuilder.Entity("Archive.Data.Specimens.Specimen", b =>

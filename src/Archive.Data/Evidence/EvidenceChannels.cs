@@ -8,4 +8,7 @@ public static class EvidenceChannels
 
     /// <summary>The worker notifies when a run finishes, so open pages refresh.</summary>
     public const string Finished = "evidence_finished";
+
+    /// <summary>The web app notifies when someone cancels a running run, so its worker stops without waiting for a heartbeat.</summary>
+    public const string Cancel = "evidence_cancel";
 }

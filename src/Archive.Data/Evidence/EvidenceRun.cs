@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Text.Json;
 using Archive.Data.Claims;
 
@@ -5,8 +6,9 @@ namespace Archive.Data.Evidence;
 
 /// <summary>
 /// One re-run of a claim's evidence by the worker (section 8 of the evidence methods): the exact inputs, every number,
-/// the verdict with the tolerance used, artifacts and provenance. Inserted as <see cref="EvidenceStatus.Queued"/>,
-/// claimed by a worker, finished once.
+/// the verdict with the tolerance used, artifacts and provenance. Inserted as <see cref="EvidenceStatus.Queued"/> (at
+/// most one queued-or-running run per claim, by a partial unique index), leased by one worker at a time, finished once;
+/// every lease is an <see cref="EvidenceRunAttempt"/>.
 /// </summary>
 public sealed class EvidenceRun
 {
@@ -32,6 +34,58 @@ public sealed class EvidenceRun
     public DateTimeOffset RequestedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>A person's request goes before bulk re-checks (imports, "re-check all").</summary>
+    public EvidencePriority Priority { get; set; }
+    /// <summary>Leases taken so far (the attempt records say by whom and how each ended).</summary>
+    public int Attempts { get; set; }
+    /// <summary>The worker holding the run while it is <see cref="EvidenceStatus.Running"/>; the runner's final write is
+    /// conditional on it, so a worker whose lease lapsed cannot overwrite the run that another worker took over.</summary>
+    public string? LeaseOwner { get; set; }
+    /// <summary>Renewed by the holder's heartbeat; past it, any worker may take the run.</summary>
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+    /// <summary>After a failure, the run waits in the queue until then (exponential backoff).</summary>
+    public DateTimeOffset? NotBefore { get; set; }
+    /// <summary>Set when someone cancels a running run; its worker stops at its next heartbeat.</summary>
+    public DateTimeOffset? CancelRequestedAt { get; set; }
+    public List<EvidenceRunAttempt> AttemptRecords { get; set; } = [];
+
+    /// <summary>Queued or running: the one definition of "pending", for queries and for code.</summary>
+    public static readonly Expression<Func<EvidenceRun, bool>> IsPending = r => r.Status == EvidenceStatus.Queued || r.Status == EvidenceStatus.Running;
+
+    public static bool IsPendingStatus(EvidenceStatus status) => status is EvidenceStatus.Queued or EvidenceStatus.Running;
+}
+
+/// <summary>One worker's lease on a run: who, when, and how it ended.</summary>
+public sealed class EvidenceRunAttempt
+{
+    public long Id { get; set; }
+    public Guid RunId { get; set; }
+    public int Number { get; set; }
+    public required string Worker { get; set; }
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset? EndedAt { get; set; }
+    /// <summary>Null while the attempt is in progress.</summary>
+    public EvidenceAttemptOutcome? Outcome { get; set; }
+    public string? Error { get; set; }
+}
+
+public enum EvidenceAttemptOutcome
+{
+    /// <summary>The method ran and the record was stored (whatever the verdict).</summary>
+    Completed,
+    /// <summary>An infrastructure failure; the run went back to the queue with a backoff, or ended as an error after the last attempt.</summary>
+    Failed,
+    /// <summary>The worker stopped renewing its lease (killed, frozen, cut off); another worker took the run.</summary>
+    LeaseLost,
+    /// <summary>The worker was stopping and put the run back in the queue.</summary>
+    HandedBack,
+    Cancelled,
+}
+
+public enum EvidencePriority
+{
+    Person = 0,
+    Bulk = 10,
 }
 
 public enum EvidenceStatus
@@ -40,6 +94,7 @@ public enum EvidenceStatus
     Running,
     Succeeded,
     Failed,
+    Cancelled,
 }
 
 public enum EvidenceVerdict

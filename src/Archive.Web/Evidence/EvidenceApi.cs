@@ -28,7 +28,13 @@ public sealed record EvidenceRunResponse(
     string? Error,
     DateTimeOffset RequestedAt,
     DateTimeOffset? StartedAt,
-    DateTimeOffset? FinishedAt);
+    DateTimeOffset? FinishedAt,
+    EvidencePriority Priority,
+    DateTimeOffset? CancelRequestedAt,
+    IReadOnlyList<EvidenceAttemptResponse> Attempts);
+
+/// <summary>One worker's lease on a run.</summary>
+public sealed record EvidenceAttemptResponse(int Number, string Worker, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, EvidenceAttemptOutcome? Outcome, string? Error);
 
 public static class EvidenceApi
 {
@@ -38,7 +44,11 @@ public static class EvidenceApi
         api.MapPost("/claims/{claimId:int}/evidence", RequestEvidence).WithName(nameof(RequestEvidence))
             .WithSummary("Queues a re-run of the claim's evidence; the worker picks it up at once.")
             .RequireRateLimiting(EvidenceRateLimit.PolicyName);
-        api.MapGet("/evidence/{id:guid}", GetEvidenceRun).WithName(nameof(GetEvidenceRun));
+        api.MapGet("/evidence/{id:guid}", GetEvidenceRun).WithName(nameof(GetEvidenceRun))
+            .WithSummary("An evidence record with its attempts (which worker held it, when, and how each lease ended).");
+        api.MapPost("/evidence/{id:guid}/cancel", CancelEvidenceRun).WithName(nameof(CancelEvidenceRun))
+            .WithSummary("Cancels a queued run at once, or a running one at its worker's next step; 409 when it has already finished.")
+            .RequireRateLimiting(EvidenceRateLimit.PolicyName);
         api.MapGet("/claims/{claimId:int}/evidence", ListClaimEvidence).WithName(nameof(ListClaimEvidence));
         return api;
     }
@@ -46,21 +56,29 @@ public static class EvidenceApi
     public static async Task<Results<Accepted<EvidenceRunResponse>, ProblemHttpResult>> RequestEvidence(
         ArchiveDbContext db, int claimId, CancellationToken ct)
     {
-        var claim = await db.Claims.AsNoTracking()
-            .Where(c => c.Id == claimId && SpecimenPageQuery.PublicStatuses.Contains(c.Revision.Specimen.Status))
-            .Select(c => new { c.Id, Pending = c.EvidenceRuns.Where(r => r.Status == EvidenceStatus.Queued || r.Status == EvidenceStatus.Running).Select(r => (Guid?)r.Id).FirstOrDefault() })
-            .SingleOrDefaultAsync(ct);
-        if (claim is null) return SpecimensApi.NotFoundProblem($"No public claim {claimId}.");
-        if (claim.Pending is { } pending)
+        var exists = await db.Claims.AsNoTracking()
+            .AnyAsync(c => c.Id == claimId && SpecimenPageQuery.PublicStatuses.Contains(c.Revision.Specimen.Status), ct);
+        if (!exists) return SpecimensApi.NotFoundProblem($"No public claim {claimId}.");
+        var request = await EvidenceRequests.QueueAsync(db, claimId, "api", EvidencePriority.Person, ct);
+        if (!request.Created)
         {
-            return TypedResults.Problem($"Evidence run {pending} for this claim is already queued or running.",
-                instance: $"/api/evidence/{pending}", title: "Already queued", statusCode: StatusCodes.Status409Conflict);
+            return TypedResults.Problem($"Evidence run {request.RunId} for this claim is already queued or running.",
+                instance: $"/api/evidence/{request.RunId}", title: "Already queued", statusCode: StatusCodes.Status409Conflict);
         }
-        var run = new EvidenceRun { Id = Guid.CreateVersion7(), ClaimId = claimId, Status = EvidenceStatus.Queued, RequestedAt = DateTimeOffset.UtcNow, RequestedBy = "api" };
-        db.EvidenceRuns.Add(run);
-        await db.SaveChangesAsync(ct);
-        await db.Database.ExecuteSqlAsync($"SELECT pg_notify({EvidenceChannels.Requested}, {run.Id.ToString()})", ct);
-        return TypedResults.Accepted($"/api/evidence/{run.Id}", (await LoadAsync(db, run.Id, ct))!);
+        return TypedResults.Accepted($"/api/evidence/{request.RunId}", (await LoadAsync(db, request.RunId, ct))!);
+    }
+
+    public static async Task<Results<Accepted<EvidenceRunResponse>, ProblemHttpResult>> CancelEvidenceRun(ArchiveDbContext db, Guid id, CancellationToken ct)
+    {
+        var visible = await db.EvidenceRuns.AsNoTracking()
+            .AnyAsync(r => r.Id == id && SpecimenPageQuery.PublicStatuses.Contains(r.Claim.Revision.Specimen.Status), ct);
+        if (!visible) return SpecimensApi.NotFoundProblem($"No evidence run {id}.");
+        if (!await EvidenceRequests.CancelAsync(db, id, ct))
+        {
+            return TypedResults.Problem($"Evidence run {id} has already finished.", instance: $"/api/evidence/{id}", title: "Already finished",
+                statusCode: StatusCodes.Status409Conflict);
+        }
+        return TypedResults.Accepted($"/api/evidence/{id}", (await LoadAsync(db, id, ct))!);
     }
 
     public static async Task<Results<Ok<EvidenceRunResponse>, ProblemHttpResult>> GetEvidenceRun(ArchiveDbContext db, Guid id, CancellationToken ct) =>
@@ -82,5 +100,6 @@ public static class EvidenceApi
             r.Numbers == null ? null : r.Numbers.RootElement,
             r.Artifacts == null ? null : r.Artifacts.RootElement,
             r.Provenance == null ? null : r.Provenance.RootElement,
-            r.Error, r.RequestedAt, r.StartedAt, r.FinishedAt));
+            r.Error, r.RequestedAt, r.StartedAt, r.FinishedAt, r.Priority, r.CancelRequestedAt,
+            r.AttemptRecords.OrderBy(a => a.Number).Select(a => new EvidenceAttemptResponse(a.Number, a.Worker, a.StartedAt, a.EndedAt, a.Outcome, a.Error)).ToList()));
 }

@@ -46,7 +46,7 @@ public sealed record EvidenceRunView(
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt)
 {
-    public bool IsPending => Status is EvidenceStatus.Queued or EvidenceStatus.Running;
+    public bool IsPending => EvidenceRun.IsPendingStatus(Status);
 }
 
 public sealed record EvidenceHistoryItem(Guid Id, EvidenceStatus Status, EvidenceVerdict? Verdict, double? HeadlineValue, string? RequestedBy,
@@ -77,7 +77,7 @@ public sealed record EvidenceExpectation(ClaimComparison Comparison, double Expe
 
 public sealed record EvidencePageData(EvidenceRunView Run, EvidenceClaimView Claim, IReadOnlyList<EvidenceHistoryItem> History)
 {
-    public EvidenceHistoryItem? PendingRun => History.FirstOrDefault(h => h.Status is EvidenceStatus.Queued or EvidenceStatus.Running);
+    public EvidenceHistoryItem? PendingRun => History.FirstOrDefault(h => EvidenceRun.IsPendingStatus(h.Status));
 
     public EvidenceExpectation Expectation
     {

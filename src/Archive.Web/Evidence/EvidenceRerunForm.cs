@@ -1,5 +1,6 @@
 using Archive.Data;
 using Archive.Data.Evidence;
+using Archive.Web.Specimens;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -8,7 +9,8 @@ namespace Archive.Web.Evidence;
 
 /// <summary>
 /// The evidence page's "Re-run evidence" button: a plain HTML form POST, antiforgery-checked here (a 400 problem when the
-/// token is missing or stale, rather than the exception a form-binding endpoint would raise), that queues a run exactly as <c>POST /api/claims/{claimId}/evidence</c> does and answers 303 See Other to the new
+/// token is missing or stale, rather than the exception a form-binding endpoint would raise), that queues a run through
+/// <see cref="EvidenceRequests"/> as <c>POST /api/claims/{claimId}/evidence</c> does and answers 303 See Other to the new
 /// run's page. When a run of the claim is already queued or running it goes to that one instead.
 /// </summary>
 public static class EvidenceRerunForm
@@ -18,32 +20,39 @@ public static class EvidenceRerunForm
         app.MapPost("/evidence/{id:guid}/rerun", RerunEvidence)
             .RequireRateLimiting(EvidenceRateLimit.PolicyName)
             .ExcludeFromDescription();
+        app.MapPost("/evidence/{id:guid}/cancel", CancelEvidence)
+            .RequireRateLimiting(EvidenceRateLimit.PolicyName)
+            .ExcludeFromDescription();
         return app;
     }
+
+    /// <summary>The page's "Cancel" button: cancels through <see cref="EvidenceRequests"/>, then back to the run's page.</summary>
+    public static async Task<Results<StatusCodeHttpResult, NotFound, ProblemHttpResult>> CancelEvidence(
+        ArchiveDbContext db, IAntiforgery antiforgery, HttpContext http, Guid id, CancellationToken ct)
+    {
+        if (!await antiforgery.IsRequestValidAsync(http)) return InvalidForm();
+        var visible = await db.EvidenceRuns.AsNoTracking()
+            .AnyAsync(r => r.Id == id && SpecimenPageQuery.PublicStatuses.Contains(r.Claim.Revision.Specimen.Status), ct);
+        if (!visible) return TypedResults.NotFound();
+        await EvidenceRequests.CancelAsync(db, id, ct); // already finished: the page shows how it ended
+        return SeeOther(http, $"/evidence/{id}");
+    }
+
+    private static ProblemHttpResult InvalidForm() =>
+        TypedResults.Problem("The form was not sent from this site's evidence page, or it has expired. Reload the page and try again.",
+            title: "Invalid form", statusCode: StatusCodes.Status400BadRequest);
 
     public static async Task<Results<StatusCodeHttpResult, NotFound, ProblemHttpResult>> RerunEvidence(
         ArchiveDbContext db, IAntiforgery antiforgery, HttpContext http, Guid id, CancellationToken ct)
     {
-        if (!await antiforgery.IsRequestValidAsync(http))
-        {
-            return TypedResults.Problem("The form was not sent from this site's evidence page, or it has expired. Reload the page and try again.",
-                title: "Invalid form", statusCode: StatusCodes.Status400BadRequest);
-        }
-        var claimId = await db.EvidenceRuns.AsNoTracking().Where(r => r.Id == id).Select(r => (int?)r.ClaimId).SingleOrDefaultAsync(ct);
+        if (!await antiforgery.IsRequestValidAsync(http)) return InvalidForm();
+        var claimId = await db.EvidenceRuns.AsNoTracking()
+            .Where(r => r.Id == id && SpecimenPageQuery.PublicStatuses.Contains(r.Claim.Revision.Specimen.Status))
+            .Select(r => (int?)r.ClaimId).SingleOrDefaultAsync(ct);
         if (claimId is null) return TypedResults.NotFound();
-        var pending = await db.EvidenceRuns.AsNoTracking()
-            .Where(r => r.ClaimId == claimId && (r.Status == EvidenceStatus.Queued || r.Status == EvidenceStatus.Running))
-            .Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct);
-        if (pending is { } already) return SeeOther(http, $"/evidence/{already}");
-
-        var queued = await EvidenceApi.RequestEvidence(db, claimId.Value, ct);
-        return queued.Result switch
-        {
-            Accepted<EvidenceRunResponse> accepted => SeeOther(http, $"/evidence/{accepted.Value!.Id}"),
-            // Queued by someone else a moment ago: back to the page, which shows it.
-            ProblemHttpResult { StatusCode: StatusCodes.Status409Conflict } => SeeOther(http, $"/evidence/{id}"),
-            _ => TypedResults.NotFound(),
-        };
+        // Whether this request queued the run or one was already pending, the page to show is that run's.
+        var request = await EvidenceRequests.QueueAsync(db, claimId.Value, "page", EvidencePriority.Person, ct);
+        return SeeOther(http, $"/evidence/{request.RunId}");
     }
 
     private static StatusCodeHttpResult SeeOther(HttpContext http, string location)

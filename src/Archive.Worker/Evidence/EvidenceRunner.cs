@@ -30,14 +30,20 @@ public sealed class EvidenceRunner(
     public static readonly string ApplicationVersion =
         typeof(EvidenceRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
-    public async Task ExecuteAsync(Guid runId, CancellationToken ct)
+    /// <summary>
+    /// Runs a leased run to its end. A record (any verdict, or an error the claim itself causes) is stored and the attempt
+    /// completed; an infrastructure failure sends the run back to the queue with a backoff, or ends it as an error after
+    /// the last attempt. Every write is conditional on still holding the lease. <paramref name="abort"/> (cancelled,
+    /// lease lost, worker stopping) is honoured between steps: a method already computing finishes first, since methods
+    /// share the loaded model.
+    /// </summary>
+    public async Task ExecuteAsync(LeasedRun leased, CancellationToken abort)
     {
-        var run = await db.EvidenceRuns.Include(r => r.Claim).SingleAsync(r => r.Id == runId, ct);
+        var worker = options.Value.WorkerName;
+        var run = await db.EvidenceRuns.Include(r => r.Claim).SingleAsync(r => r.Id == leased.Id, abort);
         var target = await db.Claims.Where(c => c.Id == run.ClaimId)
             .Select(c => new { SpecimenId = c.Revision.SpecimenId, c.Revision.Specimen.Model.Sha256, c.Revision.Specimen.Model.Architecture })
-            .SingleAsync(ct);
-        var started = DateTimeOffset.UtcNow;
-        run.StartedAt ??= started;
+            .SingleAsync(abort);
         var stopwatch = Stopwatch.StartNew();
         var claim = run.Claim;
         var spec = new ClaimSpec(claim.Method, claim.Targets, claim.Parameters.RootElement.Clone());
@@ -45,19 +51,21 @@ public sealed class EvidenceRunner(
         {
             var method = methods.FirstOrDefault(m => m.Names.Contains(claim.Method))
                 ?? throw new InvalidDataException($"No evidence method '{claim.Method}'. Known: {string.Join(", ", methods.SelectMany(m => m.Names).Order())}.");
-            EvidenceContext context;
             var modelHash = ContentHash.Parse(target.Sha256);
+            using var turn = await models.TakeTurnAsync(modelHash, abort);
+            EvidenceContext context;
             if (IsTransformer(target.Architecture))
             {
-                var (model, path) = await models.GetAsync(modelHash, ct);
+                var (model, path) = await models.GetAsync(modelHash, abort);
                 context = new EvidenceContext(spec, path, target.Sha256, model);
             }
             else
             {
-                context = new EvidenceContext(spec, await files.GetAsync(modelHash, ct), target.Sha256, null);
+                context = new EvidenceContext(spec, await files.GetAsync(modelHash, abort), target.Sha256, null);
             }
             // The engine is synchronous and CPU/GPU-bound: keep it off the host's threads.
-            var outcome = await Task.Run(() => method.Run(context), ct);
+            var outcome = await Task.Run(() => method.Run(context), CancellationToken.None);
+            abort.ThrowIfCancellationRequested();
             run.HeadlineValue = outcome.Headline;
             run.Verdict = Verdicts.Judge(claim.Comparison, claim.Expected, claim.ExpectedUpper, claim.Tolerance, outcome.Headline);
             run.Parameters = ToJson(outcome.Parameters);
@@ -67,15 +75,22 @@ public sealed class EvidenceRunner(
             run.Status = EvidenceStatus.Succeeded;
             run.Error = null;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (IsClaimError(ex))
         {
-            logger.LogWarning(ex, "Evidence run {Run} for claim {Claim} failed.", runId, claim.Key);
+            logger.LogWarning("Evidence run {Run} for claim {Claim} failed: {Reason}", leased.Id, claim.Key, ex.Message);
             run.Status = EvidenceStatus.Failed;
             run.Verdict = EvidenceVerdict.Error;
-            run.Error = ex is InvalidDataException or FormatException or ArgumentException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+            run.Error = ex.Message;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await FailAttemptAsync(leased, run, ex);
+            return;
         }
         stopwatch.Stop();
         run.FinishedAt = DateTimeOffset.UtcNow;
+        run.LeaseOwner = null;
+        run.LeaseExpiresAt = null;
         run.Provenance = ToJson(new
         {
             model_sha256 = target.Sha256,
@@ -85,7 +100,8 @@ public sealed class EvidenceRunner(
             device = EngineDevice.Name,
             torch_threads = TorchSharp.torch.get_num_threads(),
             application_version = ApplicationVersion,
-            worker = options.Value.WorkerName,
+            worker,
+            attempt = leased.Attempt,
             started = run.StartedAt,
             duration_ms = stopwatch.Elapsed.TotalMilliseconds,
             tolerance = claim.Tolerance,
@@ -93,11 +109,52 @@ public sealed class EvidenceRunner(
             expected = claim.Expected,
             expected_upper = claim.ExpectedUpper,
         });
-        await db.SaveChangesAsync(ct);
-        await ClaimStatusRollup.RefreshAsync(db, target.SpecimenId, ct);
-        await EvidenceQueue.NotifyAsync(db, EvidenceChannels.Finished, runId, ct);
+        await using (var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None))
+        {
+            try
+            {
+                await db.SaveChangesAsync(CancellationToken.None); // WHERE lease_owner = this worker (a concurrency token)
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                logger.LogWarning("Evidence run {Run}: the lease passed to another worker before the record was stored; discarded.", leased.Id);
+                return;
+            }
+            await EvidenceQueue.CloseAttemptAsync(db, leased, EvidenceAttemptOutcome.Completed, run.Error, CancellationToken.None);
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+        await FinishedAsync(target.SpecimenId, leased.Id);
         logger.LogInformation("Evidence run {Run} ({Method}, claim {Claim}): {Verdict} with {Value} in {Ms:F0} ms.",
-            runId, claim.Method, claim.Key, run.Verdict, run.HeadlineValue, stopwatch.Elapsed.TotalMilliseconds);
+            leased.Id, claim.Method, claim.Key, run.Verdict, run.HeadlineValue, stopwatch.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>Faults of the claim or its files, which another attempt would only repeat: stored as the run's error.</summary>
+    private static bool IsClaimError(Exception ex) => ex is InvalidDataException or FormatException or ArgumentException or KeyNotFoundException;
+
+    private async Task FailAttemptAsync(LeasedRun leased, EvidenceRun run, Exception ex)
+    {
+        var o = options.Value;
+        var reason = $"{ex.GetType().Name}: {ex.Message}";
+        if (leased.Attempt < o.MaxAttempts)
+        {
+            var delay = o.RetryDelay * Math.Pow(2, leased.Attempt - 1);
+            logger.LogWarning(ex, "Evidence run {Run}, attempt {Attempt} of {Max}, failed; retrying in {Delay}.", leased.Id, leased.Attempt, o.MaxAttempts, delay);
+            await EvidenceQueue.EndAttemptAsync(db, leased, o.WorkerName, EvidenceAttemptOutcome.Failed, EvidenceStatus.Queued, DateTimeOffset.UtcNow + delay, reason, CancellationToken.None);
+            return;
+        }
+        logger.LogError(ex, "Evidence run {Run} failed on its last attempt ({Attempt}).", leased.Id, leased.Attempt);
+        if (await EvidenceQueue.EndAttemptAsync(db, leased, o.WorkerName, EvidenceAttemptOutcome.Failed, EvidenceStatus.Failed, null,
+                $"Failed after {leased.Attempt} attempts: {reason}", CancellationToken.None))
+        {
+            var specimenId = await db.Claims.Where(c => c.Id == run.ClaimId).Select(c => c.Revision.SpecimenId).SingleAsync();
+            await FinishedAsync(specimenId, leased.Id);
+        }
+    }
+
+    private async Task FinishedAsync(int specimenId, Guid runId)
+    {
+        await ClaimStatusRollup.RefreshAsync(db, specimenId, CancellationToken.None);
+        await EvidenceQueue.NotifyAsync(db, EvidenceChannels.Finished, runId, CancellationToken.None);
     }
 
     public static bool IsTransformer(string architecture) => architecture != ToyModelArchitecture;

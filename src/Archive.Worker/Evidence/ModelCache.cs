@@ -16,6 +16,21 @@ public sealed class ModelCache(BlobCache files, IOptions<EvidenceWorkerOptions> 
     private readonly Dictionary<string, HookedTransformer> loaded = [];
     private readonly LinkedList<string> recent = [];
     private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> turns = new();
+
+    /// <summary>Runs on one model take turns: a method installs hooks on the shared model for the length of its run.
+    /// Dispose the result to pass the turn on.</summary>
+    public async Task<IDisposable> TakeTurnAsync(ContentHash sha256, CancellationToken ct)
+    {
+        var turn = turns.GetOrAdd(sha256.Hex, _ => new SemaphoreSlim(1, 1));
+        await turn.WaitAsync(ct);
+        return new Turn(turn);
+    }
+
+    private sealed class Turn(SemaphoreSlim turn) : IDisposable
+    {
+        public void Dispose() => turn.Release();
+    }
 
     public async Task<(HookedTransformer Model, string Path)> GetAsync(ContentHash sha256, CancellationToken ct)
     {
@@ -32,12 +47,17 @@ public sealed class ModelCache(BlobCache files, IOptions<EvidenceWorkerOptions> 
             }
             recent.Remove(sha256.Hex);
             recent.AddFirst(sha256.Hex);
-            while (recent.Count > options.Value.ModelsInMemory)
+            // Least recently used out, but never a model a run is using (its turn is taken).
+            for (var node = recent.Last; node is not null && recent.Count > options.Value.ModelsInMemory;)
             {
-                var evicted = recent.Last!.Value;
-                recent.RemoveLast();
-                loaded.Remove(evicted, out var old);
-                old?.Dispose();
+                var previous = node.Previous;
+                if (node.Value != sha256.Hex && !(turns.TryGetValue(node.Value, out var turn) && turn.CurrentCount == 0))
+                {
+                    recent.Remove(node);
+                    loaded.Remove(node.Value, out var old);
+                    old?.Dispose();
+                }
+                node = previous;
             }
             return (model, path);
         }
@@ -52,5 +72,6 @@ public sealed class ModelCache(BlobCache files, IOptions<EvidenceWorkerOptions> 
         foreach (var model in loaded.Values) model.Dispose();
         loaded.Clear();
         gate.Dispose();
+        foreach (var turn in turns.Values) turn.Dispose();
     }
 }

@@ -149,11 +149,8 @@ public sealed partial class BundleImporter(ArchiveDbContext db, IBlobStore store
         specimen.Revisions.Add(revision);
         await db.SaveChangesAsync(ct);
         specimen.CurrentRevisionId = revision.Id;
-        foreach (var claim in revision.Claims)
-        {
-            db.EvidenceRuns.Add(new EvidenceRun { Id = Guid.CreateVersion7(), ClaimId = claim.Id, Status = EvidenceStatus.Queued, RequestedAt = now, RequestedBy = "import" });
-        }
         await db.SaveChangesAsync(ct);
+        foreach (var claim in revision.Claims) await EvidenceRequests.QueueAsync(db, claim.Id, "import", EvidencePriority.Bulk, ct);
         await ClaimStatusRollup.RefreshAsync(db, specimen.Id, ct);
         await transaction.CommitAsync(ct);
         return $"revision {revision.Number} with {revision.Claims.Count} claim(s) queued for evidence";
