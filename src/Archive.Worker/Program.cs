@@ -5,11 +5,26 @@ using Archive.Worker.Methods;
 using Archive.Worker.Evidence;
 using Archive.Worker.Import;
 
-// archive-worker                   runs the evidence worker (takes queued evidence runs until stopped)
-// archive-worker import <folder>   imports the specimen bundles in <folder> (idempotent; used by .ci/start)
-// archive-worker specimens build [--only slug] [--out folder]   trains the archive's own specimens and writes their bundles
-// archive-worker blobs gc [--dry-run]   removes blobs no row refers to, and staging files of dead uploads
-// archive-worker blobs verify          re-hashes every blob in the store and lists the ones that do not match their name
+// `archive-worker --help` lists the verbs.
+if (args is ["--help" or "-h" or "help", ..])
+{
+    Console.WriteLine("""
+        archive-worker — the Specimen Archive's evidence worker
+
+          archive-worker                                 take evidence runs from the queue until stopped (Ctrl-C, SIGTERM)
+          archive-worker import <folder>                 import the specimen bundles in <folder> (idempotent)
+          archive-worker specimens build [--only slug] [--out folder]
+                                                         train the archive's own specimens and write their bundles
+          archive-worker blobs gc [--dry-run]            remove blobs no row refers to, and staging files of dead uploads
+          archive-worker blobs verify                    re-hash every blob; list those that no longer match their name
+
+        Configuration (environment variables): ConnectionStrings__Archive, Blobs__* (the blob store), EvidenceWorker__*
+        (LeaseDuration, MaxAttempts, RetryDelay, Concurrency, CacheDirectory, CacheMaxBytes, WorkerName),
+        Logging__Console__FormatterName=json for structured logs. See the README.
+        """);
+    return 0;
+}
+
 if (args is ["specimens", "build", ..])
 {
     using var cancel = new CancellationTokenSource();
@@ -18,9 +33,10 @@ if (args is ["specimens", "build", ..])
 }
 
 var isCommand = args.Length > 0 && args[0] is "import" or "blobs";
-var builder = Host.CreateApplicationBuilder(isCommand ? [] : args);
-builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
-if (!builder.Environment.IsDevelopment()) builder.Logging.AddJsonConsole();
+// appsettings.json sits beside the binary, wherever the worker is started from.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = isCommand ? [] : args, ContentRootPath = AppContext.BaseDirectory });
+// One readable line per event; Logging__Console__FormatterName=json switches to structured logs (docker-compose does).
+builder.Services.Configure<Microsoft.Extensions.Logging.Console.SimpleConsoleFormatterOptions>(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
 
 var connectionString = builder.Configuration.GetConnectionString("Archive")
     ?? throw new InvalidOperationException("ConnectionStrings:Archive is not set. Start the archive with .ci/start, which provides a local PostgreSQL.");

@@ -10,7 +10,9 @@ public static class ArchiveServiceExtensions
 {
     public static WebApplicationBuilder AddArchiveServices(this WebApplicationBuilder builder)
     {
-        builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+        // One readable line per event; Logging__Console__FormatterName=json switches to structured logs (docker-compose does).
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.SimpleConsoleFormatterOptions>(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.JsonConsoleFormatterOptions>(o => o.IncludeScopes = true);
         // Outside a publish folder (.ci/start, the tests) serve static assets from the build's manifest in every
         // environment, not only Development; in published output there is no manifest and this does nothing.
         builder.WebHost.UseStaticWebAssets();
