@@ -21,11 +21,23 @@ public sealed class WorkerProcess : IDisposable
 
     public int Id => process.Id;
 
-    public static WorkerProcess Start(WorkerFixture fixture, string name, TimeSpan? lease = null, TimeSpan? stopGrace = null)
+    /// <summary>The published worker (.ci/test publishes it outside the repository and names the folder here).</summary>
+    public const string PublishVariable = "ARCHIVE_TEST_WORKER_PUBLISH";
+
+    public static WorkerProcess Start(WorkerFixture fixture, string name, TimeSpan? lease = null, TimeSpan? stopGrace = null, string? publishFolder = null, string? workingDirectory = null)
     {
-        var dll = Path.Combine(Path.GetDirectoryName(BuildCommand.DefaultBundlesFolder())!, "bin", "Release", "net10.0", "archive-worker.dll");
+        var dll = publishFolder is null
+            ? Path.Combine(Path.GetDirectoryName(BuildCommand.DefaultBundlesFolder())!, "bin", "Release", "net10.0", "archive-worker.dll")
+            : Path.Combine(publishFolder, "archive-worker.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException("Build the worker (Release) first: .ci/test does.", dll);
         var start = new ProcessStartInfo("dotnet", [dll]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null)
+        {
+            // Nothing of the repository or the developer's tools: an empty folder, an empty home, only dotnet on the PATH.
+            start.WorkingDirectory = workingDirectory;
+            start.Environment["HOME"] = workingDirectory;
+            start.Environment["PATH"] = Path.GetDirectoryName(Environment.ProcessPath) ?? "/usr/bin";
+        }
         start.Environment["ConnectionStrings__Archive"] = fixture.ConnectionString;
         start.Environment["Blobs__Directory"] = fixture.BlobDirectory;
         start.Environment["EvidenceWorker__CacheDirectory"] = Path.Combine(fixture.CacheDirectory, name);

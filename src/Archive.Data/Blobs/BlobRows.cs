@@ -19,12 +19,13 @@ public static class BlobRows
         public const string Json = "application/json";
     }
 
-    /// <summary>Every column that refers to a blob, as one SQL query of sha256 values (written once: the collector and
-    /// the upgrade both read it).</summary>
+    /// <summary>Every column that refers to a blob, as one SQL query of sha256 values (written once: the collector reads
+    /// it). Claims name their token sets inside their parameters, so that reference is a JSON path, not a foreign key.</summary>
     public const string ReferencedHashesSql = """
         SELECT sha256 FROM models
         UNION SELECT sha256 FROM feature_dictionaries
         UNION SELECT sparsity_sha256 FROM feature_dictionaries WHERE sparsity_sha256 IS NOT NULL
+        UNION SELECT parameters->'token_set'->>'sha256' FROM claims WHERE parameters->'token_set'->>'sha256' IS NOT NULL
         """;
 
     public static async Task<StoredBlob> StoreAsync(ArchiveDbContext db, IBlobStore store, StagedBlob staged, string mediaType, CancellationToken ct)

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Archive.Data;
+using Archive.Data.Blobs;
 using Archive.Data.Evidence;
+using Archive.Web.Files;
 using Archive.Web.Specimens;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -50,6 +52,8 @@ public static class EvidenceApi
             .WithSummary("Cancels a queued run at once, or a running one at its worker's next step; 409 when it has already finished.")
             .RequireRateLimiting(EvidenceRateLimit.PolicyName);
         api.MapGet("/claims/{claimId:int}/evidence", ListClaimEvidence).WithName(nameof(ListClaimEvidence));
+        api.MapMethods("/evidence/{id:guid}/inputs/{sha256}", [HttpMethods.Get, HttpMethods.Head], GetEvidenceInput).WithName(nameof(GetEvidenceInput))
+            .WithSummary("An input file the record names by sha256 (a token set: its ids as little-endian int32), streamed from the blob store.");
         return api;
     }
 
@@ -80,6 +84,27 @@ public static class EvidenceApi
         }
         return TypedResults.Accepted($"/api/evidence/{id}", (await LoadAsync(db, id, ct))!);
     }
+
+    /// <summary>Only files the record itself names are served, so the endpoint reveals nothing a record does not.</summary>
+    public static async Task<Results<BlobFileResult, ProblemHttpResult>> GetEvidenceInput(ArchiveDbContext db, Guid id, string sha256, CancellationToken ct)
+    {
+        if (!ContentHash.TryParse(sha256, out var hash)) return SpecimensApi.NotFoundProblem($"'{sha256}' is not a sha256.");
+        var inputs = await db.EvidenceRuns.AsNoTracking()
+            .Where(r => r.Id == id && SpecimenPageQuery.PublicStatuses.Contains(r.Claim.Revision.Specimen.Status))
+            .Select(r => r.Inputs).SingleOrDefaultAsync(ct);
+        if (inputs is null || !NamesFile(inputs.RootElement, hash.Hex)) return SpecimensApi.NotFoundProblem($"Evidence run {id} names no input {hash}.");
+        var size = await db.Blobs.AsNoTracking().Where(b => b.Sha256 == hash.Hex).Select(b => (long?)b.SizeBytes).SingleOrDefaultAsync(ct);
+        return size is { } length
+            ? new BlobFileResult(hash, length, $"input-{hash.Hex[..12]}.bin")
+            : SpecimensApi.NotFoundProblem($"The archive no longer holds input {hash}.");
+    }
+
+    private static bool NamesFile(JsonElement inputs, string sha256) => inputs.ValueKind switch
+    {
+        JsonValueKind.Object => inputs.EnumerateObject().Any(p => p.Name == "sha256" && p.Value.ValueKind == JsonValueKind.String && p.Value.GetString() == sha256 || NamesFile(p.Value, sha256)),
+        JsonValueKind.Array => inputs.EnumerateArray().Any(e => NamesFile(e, sha256)),
+        _ => false,
+    };
 
     public static async Task<Results<Ok<EvidenceRunResponse>, ProblemHttpResult>> GetEvidenceRun(ArchiveDbContext db, Guid id, CancellationToken ct) =>
         await LoadAsync(db, id, ct) is { } run ? TypedResults.Ok(run) : SpecimensApi.NotFoundProblem($"No evidence run {id}.");

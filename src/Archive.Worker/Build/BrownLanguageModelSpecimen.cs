@@ -157,7 +157,7 @@ public sealed class BrownLanguageModelSpecimen : ISpecimenRecipe
         // 5. Claims, each measured by the worker's own method on the files as written.
         var modelSha = file.Sha256;
         using var dictionaries = new FolderFeatureDictionarySource(new Dictionary<string, (string, string)> { [DictionarySlug] = (saeFolder, modelSha) });
-        var methods = new IEvidenceMethod[] { new HeadScoreMethods(), new WeightMethods(), new LossMethods(), new SaeFeatureMethods(dictionaries) };
+        var methods = new IEvidenceMethod[] { new HeadScoreMethods(), new WeightMethods(), new LossMethods(), new SaeFeatureMethods(dictionaries, new CorpusTokenSetSource()) };
         double Measure(string method, List<string> targets, object parameters)
         {
             var spec = new ClaimSpec(method, targets, JsonSerializer.SerializeToElement(parameters));

