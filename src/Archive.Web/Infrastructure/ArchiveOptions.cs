@@ -14,6 +14,9 @@ public sealed class ArchiveOptions
     /// <summary>Largest accepted attribution-graph JSON, in bytes.</summary>
     public long MaxGraphBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>Evidence requests (queue or cancel a run) one client address may make per minute.</summary>
+    public int EvidenceRequestsPerMinute { get; set; } = 10;
+
     /// <summary>Shown in the footer and recorded in provenance.</summary>
     public string SiteName { get; set; } = "Specimen Archive";
 }

@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Archive.Data.Evidence;
+using Archive.Web.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace Archive.Web.Tests.Api;
+
+/// <summary>Cancelling runs, reading their attempts, and downloading the inputs a record names, over HTTP.</summary>
+public sealed class EvidenceQueueApiTests(ArchiveFixture archive) : IAsyncLifetime
+{
+    private int claimId;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        await archive.ResetAsync();
+        await using var db = archive.CreateDbContext();
+        var specimen = await ArchiveTestData.SaveAsync(db, ArchiveTestData.NewSpecimen(ArchiveTestData.NewModel(), "induction", "Induction"));
+        claimId = (await db.Claims.FirstAsync(c => c.RevisionId == specimen.CurrentRevisionId, Ct)).Id;
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task A_queued_run_is_cancelled_at_once_and_a_finished_one_cannot_be()
+    {
+        using var client = archive.CreateClient();
+        using var queued = await client.PostAsync($"/api/claims/{claimId}/evidence", null, Ct);
+        var runId = (await queued.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+
+        using var cancel = await client.PostAsync($"/api/evidence/{runId}/cancel", null, Ct);
+        using var again = await client.PostAsync($"/api/evidence/{runId}/cancel", null, Ct);
+        using var unknown = await client.PostAsync($"/api/evidence/{Guid.NewGuid()}/cancel", null, Ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        Assert.Equal("Cancelled", (await cancel.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        // Cancelled is not pending: the claim can be queued again.
+        using var requeued = await client.PostAsync($"/api/claims/{claimId}/evidence", null, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, requeued.StatusCode);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_running_run_records_the_request_for_its_worker()
+    {
+        Guid runId;
+        await using (var db = archive.CreateDbContext())
+        {
+            runId = (await EvidenceRequests.QueueAsync(db, claimId, "test", EvidencePriority.Person, Ct)).RunId;
+            await db.EvidenceRuns.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, EvidenceStatus.Running).SetProperty(r => r.LeaseOwner, "w1"), Ct);
+        }
+
+        using var cancel = await archive.CreateClient().PostAsync($"/api/evidence/{runId}/cancel", null, Ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        var body = await cancel.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("Running", body.GetProperty("status").GetString());
+        Assert.NotEqual(JsonValueKind.Null, body.GetProperty("cancelRequestedAt").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_record_lists_its_attempts_and_serves_the_inputs_it_names_and_nothing_else()
+    {
+        var tokens = new byte[4 * 2 * 8];
+        new Random(80).NextBytes(tokens);
+        var named = await archive.StoreFileAsync(tokens);
+        var other = await archive.StoreFileAsync([1, 2, 3]);
+        var runId = Guid.NewGuid();
+        await using (var db = archive.CreateDbContext())
+        {
+            var claim = await db.Claims.SingleAsync(c => c.Id == claimId, Ct);
+            var run = ArchiveTestData.FinishedRun(claim, EvidenceVerdict.Supported, 0.9);
+            run.Id = runId;
+            run.Inputs = JsonDocument.Parse($$$"""{"token_set": {"windows": 2, "length": 8, "sha256": "{{{named.Hex}}}"}}""");
+            run.AttemptRecords.Add(new EvidenceRunAttempt { Number = 1, Worker = "w1", StartedAt = DateTimeOffset.UtcNow, EndedAt = DateTimeOffset.UtcNow, Outcome = EvidenceAttemptOutcome.LeaseLost });
+            run.AttemptRecords.Add(new EvidenceRunAttempt { Number = 2, Worker = "w2", StartedAt = DateTimeOffset.UtcNow, EndedAt = DateTimeOffset.UtcNow, Outcome = EvidenceAttemptOutcome.Completed });
+            db.EvidenceRuns.Add(run);
+            await db.SaveChangesAsync(Ct);
+        }
+        using var client = archive.CreateClient();
+
+        var record = await client.GetFromJsonAsync<JsonElement>($"/api/evidence/{runId}", Ct);
+        using var input = await client.GetAsync($"/api/evidence/{runId}/inputs/{named.Hex}", Ct);
+        using var notNamed = await client.GetAsync($"/api/evidence/{runId}/inputs/{other.Hex}", Ct);
+        using var notAHash = await client.GetAsync($"/api/evidence/{runId}/inputs/xyz", Ct);
+
+        Assert.Equal(["LeaseLost", "Completed"], record.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("outcome").GetString()));
+        Assert.Equal("w2", record.GetProperty("attempts")[1].GetProperty("worker").GetString());
+        Assert.Equal(HttpStatusCode.OK, input.StatusCode);
+        Assert.Equal(tokens, await input.Content.ReadAsByteArrayAsync(Ct));
+        Assert.Equal($"\"{named.Hex}\"", input.Headers.ETag?.Tag);
+        Assert.Equal(HttpStatusCode.NotFound, notNamed.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, notAHash.StatusCode);
+    }
+}
