@@ -34,6 +34,7 @@ public static class ArchiveFeatures
         app.MapModelsApi();
         app.MapEvidenceApi();
         app.MapEvidenceRerunForm();
+        app.MapSpecimenRecheck();
         app.MapDictionariesApi();
         return app;
     }

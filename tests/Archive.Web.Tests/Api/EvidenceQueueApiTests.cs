@@ -96,4 +96,25 @@ public sealed class EvidenceQueueApiTests(ArchiveFixture archive) : IAsyncLifeti
         Assert.Equal(HttpStatusCode.NotFound, notNamed.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, notAHash.StatusCode);
     }
+
+    [Fact]
+    public async Task Recheck_all_queues_one_bulk_run_per_claim_and_keeps_runs_already_pending()
+    {
+        using var client = archive.CreateClient();
+
+        using var first = await client.PostAsync("/api/specimens/induction/evidence", null, Ct);
+        using var second = await client.PostAsync("/api/specimens/induction/evidence", null, Ct);
+        using var unknown = await client.PostAsync("/api/specimens/nope/evidence", null, Ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        var queued = (await first.Content.ReadFromJsonAsync<JsonElement>(Ct)).EnumerateArray().ToList();
+        var again = (await second.Content.ReadFromJsonAsync<JsonElement>(Ct)).EnumerateArray().ToList();
+        Assert.True(queued.Count >= 2);
+        Assert.All(queued, c => Assert.True(c.GetProperty("queued").GetBoolean()));
+        Assert.All(again, c => Assert.False(c.GetProperty("queued").GetBoolean()));
+        Assert.Equal(queued.Select(c => c.GetProperty("runId").GetGuid()), again.Select(c => c.GetProperty("runId").GetGuid()));
+        await using var db = archive.CreateDbContext();
+        Assert.Equal(queued.Count, await db.EvidenceRuns.CountAsync(r => r.Priority == EvidencePriority.Bulk && r.Status == EvidenceStatus.Queued, Ct));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
 }
