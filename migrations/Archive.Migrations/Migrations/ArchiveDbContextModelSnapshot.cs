@@ -590,6 +590,10 @@ namespace Archive.Migrations.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("claim_id");
 
+                    b.Property<bool>("Drifted")
+                        .HasColumnType("boolean")
+                        .HasColumnName("drifted");
+
                     b.Property<string>("Error")
                         .HasColumnType("text")
                         .HasColumnName("error");
@@ -597,6 +601,10 @@ namespace Archive.Migrations.Migrations
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("finished_at");
+
+                    b.Property<double?>("HeadlineChange")
+                        .HasColumnType("double precision")
+                        .HasColumnName("headline_change");
 
                     b.Property<double?>("HeadlineValue")
                         .HasColumnType("double precision")
@@ -644,6 +652,10 @@ namespace Archive.Migrations.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
                         .HasColumnName("requested_by");
+
+                    b.Property<bool>("Stale")
+                        .HasColumnType("boolean")
+                        .HasColumnName("stale");
 
                     b.Property<DateTimeOffset?>("StartedAt")
                         .HasColumnType("timestamp with time zone")

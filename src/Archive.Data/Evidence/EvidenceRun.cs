@@ -48,6 +48,13 @@ public sealed class EvidenceRun
     /// <summary>Set when someone cancels a running run; its worker stops at its next heartbeat.</summary>
     public DateTimeOffset? CancelRequestedAt { get; set; }
     public List<EvidenceRunAttempt> AttemptRecords { get; set; } = [];
+    /// <summary>This run's headline minus the previous successful run's, for the same claim; null for a first run.</summary>
+    public double? HeadlineChange { get; set; }
+    /// <summary>The headline moved by more than the claim's tolerance since the previous run: the model, the data or the
+    /// code changed something the claim depends on.</summary>
+    public bool Drifted { get; set; }
+    /// <summary>The model or dictionary file this run used has since been replaced; true until the claim is re-run.</summary>
+    public bool Stale { get; set; }
 
     /// <summary>Queued or running: the one definition of "pending", for queries and for code.</summary>
     public static readonly Expression<Func<EvidenceRun, bool>> IsPending = r => r.Status == EvidenceStatus.Queued || r.Status == EvidenceStatus.Running;

@@ -33,6 +33,9 @@ public sealed record EvidenceRunResponse(
     DateTimeOffset? FinishedAt,
     EvidencePriority Priority,
     DateTimeOffset? CancelRequestedAt,
+    double? HeadlineChange,
+    bool Drifted,
+    bool Stale,
     IReadOnlyList<EvidenceAttemptResponse> Attempts);
 
 /// <summary>One worker's lease on a run.</summary>
@@ -125,6 +128,6 @@ public static class EvidenceApi
             r.Numbers == null ? null : r.Numbers.RootElement,
             r.Artifacts == null ? null : r.Artifacts.RootElement,
             r.Provenance == null ? null : r.Provenance.RootElement,
-            r.Error, r.RequestedAt, r.StartedAt, r.FinishedAt, r.Priority, r.CancelRequestedAt,
+            r.Error, r.RequestedAt, r.StartedAt, r.FinishedAt, r.Priority, r.CancelRequestedAt, r.HeadlineChange, r.Drifted, r.Stale,
             r.AttemptRecords.OrderBy(a => a.Number).Select(a => new EvidenceAttemptResponse(a.Number, a.Worker, a.StartedAt, a.EndedAt, a.Outcome, a.Error)).ToList()));
 }

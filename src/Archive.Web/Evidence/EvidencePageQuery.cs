@@ -44,7 +44,10 @@ public sealed record EvidenceRunView(
     string? RequestedBy,
     DateTimeOffset RequestedAt,
     DateTimeOffset? StartedAt,
-    DateTimeOffset? FinishedAt)
+    DateTimeOffset? FinishedAt,
+    double? HeadlineChange,
+    bool Drifted,
+    bool Stale)
 {
     public bool IsPending => EvidenceRun.IsPendingStatus(Status);
 }
@@ -113,7 +116,7 @@ public static class EvidencePageQuery
                     r.Numbers == null ? null : r.Numbers.RootElement,
                     r.Artifacts == null ? null : r.Artifacts.RootElement,
                     r.Provenance == null ? null : r.Provenance.RootElement,
-                    r.Error, r.RequestedBy, r.RequestedAt, r.StartedAt, r.FinishedAt),
+                    r.Error, r.RequestedBy, r.RequestedAt, r.StartedAt, r.FinishedAt, r.HeadlineChange, r.Drifted, r.Stale),
                 Claim = new EvidenceClaimView(
                     r.Claim.Id, r.Claim.Key, r.Claim.Statement, r.Claim.Method, r.Claim.Targets, r.Claim.Comparison, r.Claim.Expected,
                     r.Claim.ExpectedUpper, r.Claim.Tolerance,

@@ -88,6 +88,14 @@ public sealed class EvidenceRunner(
             return;
         }
         stopwatch.Stop();
+        if (run.Status == EvidenceStatus.Succeeded && run.HeadlineValue is { } headline)
+        {
+            var previous = await db.EvidenceRuns.AsNoTracking()
+                .Where(r => r.ClaimId == run.ClaimId && r.Id != run.Id && r.Status == EvidenceStatus.Succeeded && r.HeadlineValue != null)
+                .OrderByDescending(r => r.FinishedAt).Select(r => r.HeadlineValue).FirstOrDefaultAsync(CancellationToken.None);
+            run.HeadlineChange = previous is { } before ? headline - before : null;
+            run.Drifted = run.HeadlineChange is { } change && Math.Abs(change) > claim.Tolerance;
+        }
         run.FinishedAt = DateTimeOffset.UtcNow;
         run.LeaseOwner = null;
         run.LeaseExpiresAt = null;

@@ -105,6 +105,13 @@ public sealed partial class BundleImporter(ArchiveDbContext db, IBlobStore store
         var weightsChanged = model.Sha256 != modelSha || model.Id == 0;
         model.Sha256 = modelSha;
         await db.SaveChangesAsync(ct);
+        if (weightsChanged)
+        {
+            // Evidence computed on the old weights no longer describes this model: stale until its claims are re-run.
+            var modelId = model.Id;
+            await db.EvidenceRuns.Where(r => r.Claim.Revision.Specimen.ModelId == modelId && r.Status == EvidenceStatus.Succeeded)
+                .ExecuteUpdateAsync(u => u.SetProperty(r => r.Stale, true), ct);
+        }
         foreach (var dictionary in dictionaries) await DictionaryImporter.StoreAsync(db, store, model, dictionary, ct);
 
         var specimen = await db.Specimens.Include(s => s.Revisions).SingleOrDefaultAsync(s => s.Slug == manifest.Slug, ct);

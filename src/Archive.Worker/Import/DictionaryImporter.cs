@@ -112,6 +112,7 @@ public static class DictionaryImporter
             };
             db.FeatureDictionaries.Add(dictionary);
         }
+        var weightsChanged = !isNew && dictionary.Sha256 != weights.Hash.Hex;
         var replace = isNew || dictionary.Sha256 != weights.Hash.Hex || dictionary.TokenSetDescription != tokenSetDescription || dictionary.ModelId != model.Id;
         dictionary.Title = manifest.Title;
         dictionary.Description = manifest.Description;
@@ -140,6 +141,14 @@ public static class DictionaryImporter
             return;
         }
 
+        if (weightsChanged)
+        {
+            // Feature evidence computed with the old weights is stale until re-run (claims name their dictionary by slug).
+            await db.Database.ExecuteSqlAsync($"""
+                UPDATE evidence_runs SET stale = true FROM claims
+                WHERE claims.id = evidence_runs.claim_id AND evidence_runs.status = 'Succeeded' AND claims.parameters->>'dictionary' = {manifest.Slug}
+                """, ct);
+        }
         await db.Features.Where(f => f.FeatureDictionaryId == dictionary.Id).ExecuteDeleteAsync(ct);
         var edges = import.Dashboards.HistogramEdges;
         foreach (var f in import.Dashboards.Features)
