@@ -13,16 +13,10 @@ public sealed class DriftAndStalenessTests(WorkerFixture worker) : IAsyncLifetim
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private async Task ImportAsync(string bundle)
-    {
-        await using var scope = worker.CreateScope();
-        await scope.ServiceProvider.GetRequiredService<BundleImporter>().ImportAsync(bundle, CancellationToken.None);
-    }
-
     [Fact]
     public async Task A_run_that_moves_past_the_tolerance_is_flagged_and_one_that_repeats_is_not()
     {
-        await ImportAsync(Path.Combine(BuildCommand.DefaultBundlesFolder(), "induction-heads-2l-attn-only"));
+        await worker.ImportAsync(Path.Combine(BuildCommand.DefaultBundlesFolder(), "induction-heads-2l-attn-only"));
         await worker.RunQueueAsync();
         int claimId;
         await using (var db = worker.CreateDbContext())
@@ -61,7 +55,7 @@ public sealed class DriftAndStalenessTests(WorkerFixture worker) : IAsyncLifetim
         try
         {
             foreach (var file in Directory.GetFiles(shipped)) File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
-            await ImportAsync(copy);
+            await worker.ImportAsync(copy);
             await worker.RunQueueAsync();
             // New weights: one float of the last tensor changed (still a valid model file).
             var model = Path.Combine(copy, "model.safetensors");
@@ -69,7 +63,7 @@ public sealed class DriftAndStalenessTests(WorkerFixture worker) : IAsyncLifetim
             bytes[^1] ^= 0x01;
             await File.WriteAllBytesAsync(model, bytes);
 
-            await ImportAsync(copy);
+            await worker.ImportAsync(copy);
 
             await using var db = worker.CreateDbContext();
             var finished = await db.EvidenceRuns.Where(r => r.Status == EvidenceStatus.Succeeded).ToListAsync();

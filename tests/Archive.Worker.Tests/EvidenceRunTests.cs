@@ -18,18 +18,12 @@ public sealed class EvidenceRunTests(WorkerFixture worker, BundleFixture bundles
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private async Task ImportAsync(string bundle)
-    {
-        await using var scope = worker.CreateScope();
-        await scope.ServiceProvider.GetRequiredService<BundleImporter>().ImportAsync(bundle, CancellationToken.None);
-    }
-
     [Theory]
     [InlineData("superposition")]
     [InlineData("induction")]
     public async Task Every_claim_a_recipe_writes_is_supported_when_the_worker_rechecks_it(string which)
     {
-        await ImportAsync(which == "induction" ? bundles.Induction : bundles.Superposition);
+        await worker.ImportAsync(which == "induction" ? bundles.Induction : bundles.Superposition);
 
         var ran = await worker.RunQueueAsync();
 
@@ -47,7 +41,7 @@ public sealed class EvidenceRunTests(WorkerFixture worker, BundleFixture bundles
     [Fact]
     public async Task An_evidence_record_keeps_inputs_and_provenance_from_which_its_number_can_be_recomputed()
     {
-        await ImportAsync(bundles.Induction);
+        await worker.ImportAsync(bundles.Induction);
         await worker.RunQueueAsync();
 
         await using var db = worker.CreateDbContext();
@@ -81,7 +75,7 @@ public sealed class EvidenceRunTests(WorkerFixture worker, BundleFixture bundles
     [Fact]
     public async Task A_claim_with_a_bad_target_fails_with_a_clear_error_and_an_error_verdict()
     {
-        await ImportAsync(bundles.Induction);
+        await worker.ImportAsync(bundles.Induction);
         await using (var db = worker.CreateDbContext())
         {
             var claim = await db.Claims.FirstAsync(c => c.Method == "induction_score");
@@ -111,7 +105,7 @@ public sealed class EvidenceRunTests(WorkerFixture worker, BundleFixture bundles
     [Fact]
     public async Task Two_workers_never_lease_the_same_run()
     {
-        await ImportAsync(bundles.Superposition);
+        await worker.ImportAsync(bundles.Superposition);
         await using var db1 = worker.CreateDbContext();
         await using var db2 = worker.CreateDbContext();
         var queued = await db1.EvidenceRuns.CountAsync();

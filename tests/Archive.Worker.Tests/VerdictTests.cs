@@ -16,11 +16,11 @@ public sealed class VerdictTests
     [InlineData(ClaimComparison.ApproximatelyEqual, 3, null, 0.5, 3.4, EvidenceVerdict.Supported)]
     [InlineData(ClaimComparison.ApproximatelyEqual, 3, null, 0.5, 2.4, EvidenceVerdict.Refuted)]
     public void The_tolerance_widens_the_accepted_range(ClaimComparison comparison, double expected, double? upper, double tolerance, double value, EvidenceVerdict verdict) =>
-        Assert.Equal(verdict, Verdicts.Judge(comparison, expected, upper, tolerance, value));
+        Assert.Equal(verdict, new ClaimExpectation(comparison, expected, upper, tolerance).Judge(value));
 
     [Theory]
     [InlineData(double.NaN)]
     [InlineData(double.PositiveInfinity)]
     public void A_number_that_is_not_finite_is_an_error_not_a_verdict(double value) =>
-        Assert.Equal(EvidenceVerdict.Error, Verdicts.Judge(ClaimComparison.AtLeast, 0, null, 0, value));
+        Assert.Equal(EvidenceVerdict.Error, new ClaimExpectation(ClaimComparison.AtLeast, 0, null, 0).Judge(value));
 }

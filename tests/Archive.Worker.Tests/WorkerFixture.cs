@@ -56,6 +56,13 @@ public sealed class WorkerFixture : IAsyncLifetime
 
     public AsyncServiceScope CreateScope() => services.CreateAsyncScope();
 
+    /// <summary>Imports one bundle folder with the worker's real importer.</summary>
+    public async Task<string> ImportAsync(string bundle)
+    {
+        await using var scope = CreateScope();
+        return await scope.ServiceProvider.GetRequiredService<BundleImporter>().ImportAsync(bundle, CancellationToken.None);
+    }
+
     /// <summary>Runs every queued evidence run to completion in this process, one lease at a time (the worker host's
     /// own loop, with heartbeats and several processes, is tested in <c>WorkerProcessTests</c>).</summary>
     public async Task<int> RunQueueAsync()

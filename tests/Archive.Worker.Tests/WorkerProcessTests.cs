@@ -22,11 +22,7 @@ public sealed class WorkerProcessTests(WorkerFixture worker) : IAsyncLifetime
 
     private static string ShippedBundle(string slug) => Path.Combine(BuildCommand.DefaultBundlesFolder(), slug);
 
-    private async Task ImportAsync(string slug)
-    {
-        await using var scope = worker.CreateScope();
-        await scope.ServiceProvider.GetRequiredService<BundleImporter>().ImportAsync(ShippedBundle(slug), CancellationToken.None);
-    }
+    private Task ImportAsync(string slug) => worker.ImportAsync(ShippedBundle(slug));
 
     /// <summary>Waits for a state of the database, not for a time: the bound only stops a broken run from hanging.</summary>
     private async Task WaitUntilAsync(string what, Func<ArchiveDbContext, Task<bool>> condition, int seconds = 180)

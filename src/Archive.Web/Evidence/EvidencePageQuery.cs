@@ -59,23 +59,18 @@ public sealed record EvidenceHistoryItem(Guid Id, EvidenceStatus Status, Evidenc
 /// the run has not finished.</summary>
 public sealed record EvidenceExpectation(ClaimComparison Comparison, double Expected, double? ExpectedUpper, double Tolerance, bool Recorded)
 {
-    /// <summary>The range the worker accepts (Verdicts.Judge): the comparison widened by the tolerance.</summary>
-    public string AcceptedRange => Comparison switch
+    private ClaimExpectation Rule => new(Comparison, Expected, ExpectedUpper, Tolerance);
+
+    /// <summary>The range the worker accepts (<see cref="ClaimExpectation"/>): the comparison widened by the tolerance.</summary>
+    public string AcceptedRange => (Rule.Lower, Rule.Upper) switch
     {
-        ClaimComparison.AtLeast => $"≥ {Components.Shared.Format.Number(Expected - Tolerance)}",
-        ClaimComparison.AtMost => $"≤ {Components.Shared.Format.Number(Expected + Tolerance)}",
-        ClaimComparison.Between => $"[{Components.Shared.Format.Number(Expected - Tolerance)}, {Components.Shared.Format.Number((ExpectedUpper ?? Expected) + Tolerance)}]",
-        _ => $"[{Components.Shared.Format.Number(Expected - Tolerance)}, {Components.Shared.Format.Number(Expected + Tolerance)}]",
+        ({ } lower, null) => $"≥ {Components.Shared.Format.Number(lower)}",
+        (null, { } upper) => $"≤ {Components.Shared.Format.Number(upper)}",
+        var (lower, upper) => $"[{Components.Shared.Format.Number(lower)}, {Components.Shared.Format.Number(upper)}]",
     };
 
     /// <summary>How far inside (positive) or outside (negative) the accepted range the value lies.</summary>
-    public double Margin(double value) => Comparison switch
-    {
-        ClaimComparison.AtLeast => value - (Expected - Tolerance),
-        ClaimComparison.AtMost => Expected + Tolerance - value,
-        ClaimComparison.Between => Math.Min(value - (Expected - Tolerance), (ExpectedUpper ?? Expected) + Tolerance - value),
-        _ => Tolerance - Math.Abs(value - Expected),
-    };
+    public double Margin(double value) => Rule.Margin(value);
 }
 
 public sealed record EvidencePageData(EvidenceRunView Run, EvidenceClaimView Claim, IReadOnlyList<EvidenceHistoryItem> History)

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using Archive.Data;
 using Archive.Data.Blobs;
+using Archive.Data.Claims;
 using Archive.Data.Evidence;
 using Archive.Data.Specimens;
 using Archive.Engine;
@@ -67,7 +68,7 @@ public sealed class EvidenceRunner(
             var outcome = await Task.Run(() => method.Run(context), CancellationToken.None);
             abort.ThrowIfCancellationRequested();
             run.HeadlineValue = outcome.Headline;
-            run.Verdict = Verdicts.Judge(claim.Comparison, claim.Expected, claim.ExpectedUpper, claim.Tolerance, outcome.Headline);
+            run.Verdict = new ClaimExpectation(claim.Comparison, claim.Expected, claim.ExpectedUpper, claim.Tolerance).Judge(outcome.Headline);
             run.Parameters = ToJson(outcome.Parameters);
             run.Inputs = ToJson(outcome.Inputs);
             run.Numbers = ToJson(outcome.Numbers);
