@@ -35,8 +35,7 @@ if (args is ["specimens", "build", ..])
 var isCommand = args.Length > 0 && args[0] is "import" or "blobs";
 // appsettings.json sits beside the binary, wherever the worker is started from.
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = isCommand ? [] : args, ContentRootPath = AppContext.BaseDirectory });
-// One readable line per event; Logging__Console__FormatterName=json switches to structured logs (docker-compose does).
-builder.Services.Configure<Microsoft.Extensions.Logging.Console.SimpleConsoleFormatterOptions>(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+// One readable line per event (appsettings.json); Logging__Console__FormatterName=json switches to structured logs.
 
 var connectionString = builder.Configuration.GetConnectionString("Archive")
     ?? throw new InvalidOperationException("ConnectionStrings:Archive is not set. Start the archive with .ci/start, which provides a local PostgreSQL.");

@@ -10,8 +10,8 @@ public static class ArchiveServiceExtensions
 {
     public static WebApplicationBuilder AddArchiveServices(this WebApplicationBuilder builder)
     {
-        // One readable line per event; Logging__Console__FormatterName=json switches to structured logs (docker-compose does).
-        builder.Services.Configure<Microsoft.Extensions.Logging.Console.SimpleConsoleFormatterOptions>(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        // One readable line per event (appsettings.json); Logging__Console__FormatterName=json switches to structured logs
+        // (docker-compose does), with scopes.
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.JsonConsoleFormatterOptions>(o => o.IncludeScopes = true);
         // Outside a publish folder (.ci/start, the tests) serve static assets from the build's manifest in every
         // environment, not only Development; in published output there is no manifest and this does nothing.

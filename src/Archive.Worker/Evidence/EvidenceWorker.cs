@@ -57,6 +57,11 @@ public sealed class EvidenceWorker(
             {
                 while (!stoppingToken.IsCancellationRequested && await RunNextAsync(stoppingToken)) { }
             }
+            catch (NpgsqlException ex) when (!stoppingToken.IsCancellationRequested && ex.IsTransient)
+            {
+                // PostgreSQL restarting or unreachable: one line per poll, not a stack trace.
+                logger.LogWarning("PostgreSQL is unreachable ({Reason}); trying again after the poll interval.", ex.Message);
+            }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogError(ex, "The evidence loop failed; retrying after the poll interval.");
