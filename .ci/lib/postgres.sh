@@ -3,6 +3,7 @@
 #   pg_ensure_installed            installs Debian's postgresql when it is missing (root only)
 #   pg_start <data-dir> [opts]     creates the cluster on first use, starts it on a free loopback port (or reuses
 #                                  a running one), and sets PG_PORT and PG_CONNECTION (an Npgsql connection string)
+#   pg_restart <data-dir>          restarts it (same port and options)
 #   pg_stop <data-dir>             stops it
 #
 # The cluster belongs to the OS user "postgres" when run as root (initdb refuses root), trusts loopback connections
@@ -72,6 +73,12 @@ pg_start() {
     fi
     PG_CONNECTION="Host=127.0.0.1;Port=$PG_PORT;Username=archive;Database=archive"
     export PG_PORT PG_CONNECTION
+}
+
+# Restarts a running cluster with the options it was started with (pg_ctl keeps them in postmaster.opts).
+pg_restart() {
+    local data="$1"
+    pg_as_owner "$(pg_bin_dir)/pg_ctl" -D "$data" -m fast -w -t 60 restart >/dev/null
 }
 
 pg_stop() {

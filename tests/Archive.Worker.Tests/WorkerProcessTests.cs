@@ -30,7 +30,14 @@ public sealed class WorkerProcessTests(WorkerFixture worker) : IAsyncLifetime
         for (var i = 0; i < seconds * 10; i++)
         {
             await using var db = worker.CreateDbContext();
-            if (await condition(db)) return;
+            try
+            {
+                if (await condition(db)) return;
+            }
+            catch (Npgsql.NpgsqlException e) when (e.IsTransient)
+            {
+                // PostgreSQL restarting (one test restarts it): look again.
+            }
             await Task.Delay(100);
         }
         Assert.Fail($"Never reached: {what}.");
@@ -55,29 +62,33 @@ public sealed class WorkerProcessTests(WorkerFixture worker) : IAsyncLifetime
         return (await EvidenceRequests.QueueAsync(db, heavy.Id, "test", EvidencePriority.Person, CancellationToken.None)).RunId;
     }
 
+    /// <summary>The superposition specimen's claims, copied until there are <paramref name="count"/>, each with a queued run.</summary>
+    private async Task QueueSuperpositionRunsAsync(int count)
+    {
+        await ImportAsync("toy-models-of-superposition-20-in-5");
+        await using var db = worker.CreateDbContext();
+        await db.EvidenceRuns.ExecuteDeleteAsync();
+        var claims = await db.Claims.AsNoTracking().ToListAsync();
+        for (var i = 0; i < count - claims.Count; i++)
+        {
+            var c = claims[i % claims.Count];
+            db.Claims.Add(new Claim
+            {
+                RevisionId = c.RevisionId, Key = $"{c.Key}-copy-{i}", Statement = c.Statement, Method = c.Method, Targets = c.Targets,
+                Parameters = JsonDocument.Parse(c.Parameters.RootElement.GetRawText()), Comparison = c.Comparison, Expected = c.Expected,
+                ExpectedUpper = c.ExpectedUpper, Tolerance = c.Tolerance,
+            });
+        }
+        await db.SaveChangesAsync();
+        foreach (var id in await db.Claims.Select(c => c.Id).ToListAsync())
+            await EvidenceRequests.QueueAsync(db, id, "test", EvidencePriority.Bulk, CancellationToken.None);
+        Assert.Equal(count, await db.EvidenceRuns.CountAsync());
+    }
+
     [Fact]
     public async Task Two_hundred_runs_over_four_worker_processes_each_execute_exactly_once()
     {
-        await ImportAsync("toy-models-of-superposition-20-in-5");
-        await using (var db = worker.CreateDbContext())
-        {
-            await db.EvidenceRuns.ExecuteDeleteAsync();
-            var claims = await db.Claims.AsNoTracking().ToListAsync();
-            for (var i = 0; i < 200 - claims.Count; i++)
-            {
-                var c = claims[i % claims.Count];
-                db.Claims.Add(new Claim
-                {
-                    RevisionId = c.RevisionId, Key = $"{c.Key}-copy-{i}", Statement = c.Statement, Method = c.Method, Targets = c.Targets,
-                    Parameters = JsonDocument.Parse(c.Parameters.RootElement.GetRawText()), Comparison = c.Comparison, Expected = c.Expected,
-                    ExpectedUpper = c.ExpectedUpper, Tolerance = c.Tolerance,
-                });
-            }
-            await db.SaveChangesAsync();
-            foreach (var id in await db.Claims.Select(c => c.Id).ToListAsync())
-                await EvidenceRequests.QueueAsync(db, id, "test", EvidencePriority.Bulk, CancellationToken.None);
-            Assert.Equal(200, await db.EvidenceRuns.CountAsync());
-        }
+        await QueueSuperpositionRunsAsync(200);
 
         var workers = Enumerable.Range(1, 4).Select(i => WorkerProcess.Start(worker, $"worker-{i}")).ToList();
         try
@@ -100,6 +111,33 @@ public sealed class WorkerProcessTests(WorkerFixture worker) : IAsyncLifetime
             Assert.Equal(attempt.Worker, r.Provenance!.RootElement.GetProperty("worker").GetString());
         });
         Assert.True(runs.Select(r => r.AttemptRecords[0].Worker).Distinct().Count() > 1, "one worker did all the runs: the others never leased one");
+    }
+
+    [Fact]
+    public async Task A_postgresql_restart_during_work_loses_no_run()
+    {
+        var restart = Environment.GetEnvironmentVariable("ARCHIVE_TEST_POSTGRES_RESTART")
+            ?? throw new InvalidOperationException("ARCHIVE_TEST_POSTGRES_RESTART is not set. Run the tests with .ci/test, which says how to restart its PostgreSQL.");
+        await QueueSuperpositionRunsAsync(60);
+        using var process = WorkerProcess.Start(worker, "steady");
+        await WaitUntilAsync("some runs finished", async db => await db.EvidenceRuns.CountAsync(r => r.Status == EvidenceStatus.Succeeded) >= 5);
+
+        using (var restarting = System.Diagnostics.Process.Start("bash", ["-c", restart])!)
+        {
+            await restarting.WaitForExitAsync();
+            Assert.Equal(0, restarting.ExitCode);
+        }
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        await WaitUntilAsync("every run finished", async db => !await db.EvidenceRuns.AnyAsync(EvidenceRun.IsPending));
+
+        await using var check = worker.CreateDbContext();
+        var runs = await check.EvidenceRuns.Include(r => r.AttemptRecords).ToListAsync();
+        Assert.Equal(60, runs.Count);
+        Assert.All(runs, r =>
+        {
+            Assert.Equal(EvidenceStatus.Succeeded, r.Status);
+            Assert.Single(r.AttemptRecords, a => a.Outcome == EvidenceAttemptOutcome.Completed);
+        });
     }
 
     [Fact]
