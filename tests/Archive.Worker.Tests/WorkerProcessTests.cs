@@ -106,6 +106,7 @@ public sealed class WorkerProcessTests(WorkerFixture worker) : IAsyncLifetime
         Assert.All(runs, r =>
         {
             Assert.Equal(EvidenceStatus.Succeeded, r.Status);
+            Assert.Null(r.Phase); // progress is for running runs only
             var attempt = Assert.Single(r.AttemptRecords);
             Assert.Equal(EvidenceAttemptOutcome.Completed, attempt.Outcome);
             Assert.Equal(attempt.Worker, r.Provenance!.RootElement.GetProperty("worker").GetString());
@@ -166,7 +167,8 @@ public sealed class WorkerProcessTests(WorkerFixture worker) : IAsyncLifetime
     {
         var runId = await QueueHeavyRunAsync();
         using var process = WorkerProcess.Start(worker, "busy");
-        await WaitUntilAsync("the worker holds the run", async db => await db.EvidenceRuns.AnyAsync(r => r.Id == runId && r.Status == EvidenceStatus.Running));
+        await WaitUntilAsync("the worker reports that it is computing", async db =>
+            await db.EvidenceRuns.AnyAsync(r => r.Id == runId && r.Status == EvidenceStatus.Running && r.Phase == EvidencePhases.Computing && r.Step == 2));
 
         await using (var db = worker.CreateDbContext())
         {

@@ -48,6 +48,11 @@ public sealed class EvidenceRun
     /// <summary>Set when someone cancels a running run; its worker stops at its next heartbeat.</summary>
     public DateTimeOffset? CancelRequestedAt { get; set; }
     public List<EvidenceRunAttempt> AttemptRecords { get; set; } = [];
+    /// <summary>What the worker is doing now (<see cref="EvidencePhases"/>), while the run is running.</summary>
+    public string? Phase { get; set; }
+    /// <summary>The phase's place among the run's steps: step <see cref="Step"/> of <see cref="StepCount"/>.</summary>
+    public int? Step { get; set; }
+    public int? StepCount { get; set; }
     /// <summary>This run's headline minus the previous successful run's, for the same claim; null for a first run.</summary>
     public double? HeadlineChange { get; set; }
     /// <summary>The headline moved by more than the claim's tolerance since the previous run: the model, the data or the
@@ -87,6 +92,15 @@ public enum EvidenceAttemptOutcome
     /// <summary>The worker was stopping and put the run back in the queue.</summary>
     HandedBack,
     Cancelled,
+}
+
+/// <summary>The steps of a run as the worker reports them (the API and the evidence page show them live).</summary>
+public static class EvidencePhases
+{
+    public const string LoadingModel = "loading the model";
+    public const string Computing = "computing";
+    public const string Storing = "storing the record";
+    public const int Count = 3;
 }
 
 public enum EvidencePriority

@@ -18,6 +18,7 @@ internal sealed class EvidenceRunConfiguration : IEntityTypeConfiguration<Eviden
         builder.HasOne(r => r.Claim).WithMany(c => c.EvidenceRuns).HasForeignKey(r => r.ClaimId).OnDelete(DeleteBehavior.Cascade);
         builder.Property(r => r.Priority).HasConversion<int>();
         builder.Property(r => r.LeaseOwner).HasMaxLength(200).IsConcurrencyToken();
+        builder.Property(r => r.Phase).HasMaxLength(50);
         builder.HasMany(r => r.AttemptRecords).WithOne().HasForeignKey(a => a.RunId).OnDelete(DeleteBehavior.Cascade);
         // Latest run per claim, and the worker's queue scan.
         builder.HasIndex(r => new { r.ClaimId, r.RequestedAt });

@@ -47,7 +47,10 @@ public sealed record EvidenceRunView(
     DateTimeOffset? FinishedAt,
     double? HeadlineChange,
     bool Drifted,
-    bool Stale)
+    bool Stale,
+    string? Phase,
+    int? Step,
+    int? StepCount)
 {
     public bool IsPending => EvidenceRun.IsPendingStatus(Status);
 }
@@ -111,7 +114,8 @@ public static class EvidencePageQuery
                     r.Numbers == null ? null : r.Numbers.RootElement,
                     r.Artifacts == null ? null : r.Artifacts.RootElement,
                     r.Provenance == null ? null : r.Provenance.RootElement,
-                    r.Error, r.RequestedBy, r.RequestedAt, r.StartedAt, r.FinishedAt, r.HeadlineChange, r.Drifted, r.Stale),
+                    r.Error, r.RequestedBy, r.RequestedAt, r.StartedAt, r.FinishedAt, r.HeadlineChange, r.Drifted, r.Stale,
+                    r.Phase, r.Step, r.StepCount),
                 Claim = new EvidenceClaimView(
                     r.Claim.Id, r.Claim.Key, r.Claim.Statement, r.Claim.Method, r.Claim.Targets, r.Claim.Comparison, r.Claim.Expected,
                     r.Claim.ExpectedUpper, r.Claim.Tolerance,

@@ -36,7 +36,8 @@ public static class EvidenceQueue
         var leased = await db.Database.SqlQuery<LeasedRun>($"""
             UPDATE evidence_runs
             SET status = 'Running', started_at = coalesce(started_at, now()), lease_owner = {worker},
-                lease_expires_at = now() + {lease}, attempts = attempts + 1, not_before = NULL
+                lease_expires_at = now() + {lease}, attempts = attempts + 1, not_before = NULL,
+                phase = {EvidencePhases.LoadingModel}, step = 1, step_count = {EvidencePhases.Count}
             WHERE id = (SELECT id FROM evidence_runs
                         WHERE (status = 'Queued' AND (not_before IS NULL OR not_before <= now()))
                            OR (status = 'Running' AND lease_expires_at < now())
@@ -84,6 +85,7 @@ public static class EvidenceQueue
         var updated = await db.Database.ExecuteSqlAsync($"""
             UPDATE evidence_runs
             SET status = {status.ToString()}, lease_owner = NULL, lease_expires_at = NULL, not_before = {notBefore},
+                phase = NULL, step = NULL, step_count = NULL,
                 finished_at = {finished}, verdict = coalesce({verdict}, verdict), error = coalesce({error}, error)
             WHERE id = {run.Id} AND lease_owner = {worker} AND status = 'Running'
             """, ct);
@@ -92,6 +94,13 @@ public static class EvidenceQueue
         await transaction.CommitAsync(ct);
         return true;
     }
+
+    /// <summary>Records which step the run is at, while this worker holds it (the page and the API show it live).</summary>
+    public static Task ReportPhaseAsync(ArchiveDbContext db, LeasedRun run, string worker, string phase, int step, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync($"""
+            UPDATE evidence_runs SET phase = {phase}, step = {step}, step_count = {EvidencePhases.Count}
+            WHERE id = {run.Id} AND lease_owner = {worker} AND status = 'Running'
+            """, ct);
 
     public static Task CloseAttemptAsync(ArchiveDbContext db, LeasedRun run, EvidenceAttemptOutcome outcome, string? error, CancellationToken ct) =>
         db.Database.ExecuteSqlAsync($"""

@@ -64,6 +64,7 @@ public sealed class EvidenceRunner(
             {
                 context = new EvidenceContext(spec, await files.GetAsync(modelHash, abort), target.Sha256, null);
             }
+            await EvidenceQueue.ReportPhaseAsync(db, leased, worker, EvidencePhases.Computing, 2, abort);
             // The engine is synchronous and CPU/GPU-bound: keep it off the host's threads.
             var outcome = await Task.Run(() => method.Run(context), CancellationToken.None);
             abort.ThrowIfCancellationRequested();
@@ -100,6 +101,13 @@ public sealed class EvidenceRunner(
         run.FinishedAt = DateTimeOffset.UtcNow;
         run.LeaseOwner = null;
         run.LeaseExpiresAt = null;
+        // Written by SQL as the run went (the entity never saw them): mark them so the finished record clears them.
+        run.Phase = null;
+        run.Step = null;
+        run.StepCount = null;
+        db.Entry(run).Property(r => r.Phase).IsModified = true;
+        db.Entry(run).Property(r => r.Step).IsModified = true;
+        db.Entry(run).Property(r => r.StepCount).IsModified = true;
         run.Provenance = ToJson(new
         {
             model_sha256 = target.Sha256,

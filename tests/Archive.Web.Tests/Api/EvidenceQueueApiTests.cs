@@ -117,4 +117,29 @@ public sealed class EvidenceQueueApiTests(ArchiveFixture archive) : IAsyncLifeti
         Assert.Equal(queued.Count, await db.EvidenceRuns.CountAsync(r => r.Priority == EvidencePriority.Bulk && r.Status == EvidenceStatus.Queued, Ct));
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
+
+    [Fact]
+    public async Task A_queued_run_shows_its_place_in_the_queue_a_persons_request_before_bulk()
+    {
+        int other;
+        await using (var db = archive.CreateDbContext())
+        {
+            other = await db.Claims.Where(c => c.Id != claimId).Select(c => c.Id).FirstAsync(Ct);
+        }
+        using var client = archive.CreateClient();
+        using var bulk = await client.PostAsync("/api/specimens/induction/evidence", null, Ct); // every claim, bulk
+        await using (var db = archive.CreateDbContext())
+        {
+            await db.EvidenceRuns.Where(r => r.ClaimId == claimId).ExecuteDeleteAsync(Ct);
+        }
+        using var person = await client.PostAsync($"/api/claims/{claimId}/evidence", null, Ct);
+        var personRun = (await person.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+
+        var mine = await client.GetFromJsonAsync<JsonElement>($"/api/evidence/{personRun}", Ct);
+        var otherRuns = await client.GetFromJsonAsync<JsonElement>($"/api/claims/{other}/evidence", Ct);
+
+        Assert.Equal(1, mine.GetProperty("queuePosition").GetInt32());
+        Assert.True(otherRuns[0].GetProperty("queuePosition").GetInt32() >= 2);
+        Assert.Equal(JsonValueKind.Null, otherRuns[0].GetProperty("phase").ValueKind);
+    }
 }
