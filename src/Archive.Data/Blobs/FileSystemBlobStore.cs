@@ -1,14 +1,15 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 
 namespace Archive.Data.Blobs;
 
 /// <summary>
 /// Blobs as files: <c>{Directory}/ab/cd/&lt;sha256&gt;</c>, staged in <c>{Directory}/tmp/</c> on the same filesystem so the
-/// final rename is atomic. A blob is made read-only and never replaced: <see cref="File.Move(string, string, bool)"/>
-/// without overwrite fails when another writer got there first, and that writer's bytes are the same bytes.
+/// staged file can be hard-linked into place atomically. A blob is made read-only and never replaced: the link fails
+/// when another writer got there first, and that writer's bytes are the same bytes.
 /// </summary>
-public sealed class FileSystemBlobStore : IBlobStore
+public sealed partial class FileSystemBlobStore : IBlobStore
 {
     private readonly string root;
     private readonly string staging;
@@ -41,18 +42,26 @@ public sealed class FileSystemBlobStore : IBlobStore
             return Task.FromResult(new StoredBlob(staged.Hash, staged.Length, Created: false));
         }
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        try
-        {
-            File.Move(staged.Path, target, overwrite: false);
-        }
-        catch (IOException) when (File.Exists(target))
-        {
-            staged.Dispose(); // a concurrent writer stored the same bytes first
-            return Task.FromResult(new StoredBlob(staged.Hash, staged.Length, Created: false));
-        }
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        return Task.FromResult(new StoredBlob(staged.Hash, staged.Length, Created: true));
+        // link(2) fails with EEXIST when the name is taken, atomically: of concurrent writers of the same bytes exactly one
+        // creates the blob and nothing is ever replaced (File.Move without overwrite checks, then renames, which can race).
+        var created = Link(staged.Path, target);
+        staged.Dispose();
+        if (created && !OperatingSystem.IsWindows()) File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        return Task.FromResult(new StoredBlob(staged.Hash, staged.Length, created));
     }
+
+    private const int EEXIST = 17;
+
+    private static bool Link(string existing, string name)
+    {
+        if (link(existing, name) == 0) return true;
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno == EEXIST) return false;
+        throw new IOException($"Could not store the blob at {name} (errno {errno}).");
+    }
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int link(string oldPath, string newPath);
 
     public Task<BlobStat?> StatAsync(ContentHash hash, CancellationToken ct)
     {
