@@ -86,7 +86,7 @@ public sealed class EvidenceRunner(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            await FailAttemptAsync(leased, run, ex);
+            await FailAttemptAsync(leased, target.SpecimenId, ex);
             return;
         }
         stopwatch.Stop();
@@ -148,7 +148,7 @@ public sealed class EvidenceRunner(
     /// <summary>Faults of the claim or its files, which another attempt would only repeat: stored as the run's error.</summary>
     private static bool IsClaimError(Exception ex) => ex is InvalidDataException or FormatException or ArgumentException or KeyNotFoundException;
 
-    private async Task FailAttemptAsync(LeasedRun leased, EvidenceRun run, Exception ex)
+    private async Task FailAttemptAsync(LeasedRun leased, int specimenId, Exception ex)
     {
         var o = options.Value;
         var reason = $"{ex.GetType().Name}: {ex.Message}";
@@ -163,7 +163,6 @@ public sealed class EvidenceRunner(
         if (await EvidenceQueue.EndAttemptAsync(db, leased, o.WorkerName, EvidenceAttemptOutcome.Failed, EvidenceStatus.Failed, null,
                 $"Failed after {leased.Attempt} attempts: {reason}", CancellationToken.None))
         {
-            var specimenId = await db.Claims.Where(c => c.Id == run.ClaimId).Select(c => c.Revision.SpecimenId).SingleAsync();
             await FinishedAsync(specimenId, leased.Id);
         }
     }
