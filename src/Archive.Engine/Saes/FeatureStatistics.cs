@@ -329,12 +329,21 @@ public static class FeatureStatistics
         TokenSetRecord inputs,
         int[][] tokens,
         FeatureStatisticsOptions? options = null,
+        Tensor? W_U = null) =>
+        Compute(sae, new EncodedFeatureCodes(sae, activations), inputs, tokens, options, W_U);
+
+    /// <summary>As above, reading f from <paramref name="codes"/> (e.g. <see cref="SparseFeatureCodes"/> encoded once).</summary>
+    public static FeatureStatisticsResult Compute(
+        SparseAutoencoder sae,
+        IFeatureCodes codes,
+        TokenSetRecord inputs,
+        int[][] tokens,
+        FeatureStatisticsOptions? options = null,
         Tensor? W_U = null)
     {
         options ??= new FeatureStatisticsOptions();
-        if (activations.dim() < 3) throw new ArgumentException("activations must be [n_seq, n_pos, d_in] (or [n_seq, n_pos, n_heads, d_head] for hook_z SAEs).", nameof(activations));
-        var nSeq = (int)activations.shape[0];
-        var nPos = (int)activations.shape[1];
+        var nSeq = codes.SequenceCount;
+        var nPos = codes.SequenceLength;
         if (tokens.Length != nSeq || tokens.Any(t => t.Length != nPos))
             throw new ArgumentException($"tokens must be [{nSeq}][{nPos}] to match the activations.", nameof(tokens));
         if (inputs.Sha256 != TokenSetRecord.Hash(tokens))
@@ -355,8 +364,7 @@ public static class FeatureStatistics
         using (var outer = NewDisposeScope())
         {
             // One pass over the tokens, keeping per feature: active count, histogram counts, and a running top k.
-            var device = sae.device;
-            var flat = activations.reshape([nTokens, .. activations.shape[2..]]);
+            var device = codes.Device;
             var index = tensor(features.Select(i => (long)i).ToArray()).to(device);
             var edgeTensor = tensor(edges).to(device);
             var activeT = zeros(sae.d_sae, int64, device);
@@ -368,7 +376,7 @@ public static class FeatureStatistics
             {
                 using var scope = NewDisposeScope();
                 var length = Math.Min(options.ChunkTokens, nTokens - start);
-                var f = sae.Encode(flat.narrow(0, start, length).to(device)).to_type(float32); // [chunk, d_sae]
+                var f = codes.Tokens(start, length); // [chunk, d_sae]
                 activeT.add_(f.gt(0).sum(0, type: int64));
                 var chosen = f.index_select(1, index).t();                                      // [n_features, chunk]
                 maxT.copy_(maximum(maxT, chosen.amax([1L])));
@@ -424,8 +432,7 @@ public static class FeatureStatistics
             {
                 using var scope = NewDisposeScope();
                 var batch = sequences[b..Math.Min(sequences.Length, b + batchSequences)];
-                var rows = tensor(batch.Select(s => (long)s).ToArray()).to(activations.device);
-                var f = sae.Encode(activations.index_select(0, rows).to(sae.device)).to_type(float32); // [batch, n_pos, d_sae]
+                var f = codes.Sequences([.. batch.Select(s => (long)s)]); // [batch, n_pos, d_sae]
                 for (var n = 0; n < batch.Length; n++)
                 {
                     var requests = bySequence[batch[n]];

@@ -355,7 +355,7 @@ public sealed class BrownLanguageModelSpecimen : ISpecimenRecipe
             candidates.Add((f.Index, chosen.Item1, chosen.Item2, f.TopContexts.Length));
         }
         if (candidates.Count == 0) return [];
-        var measures = SaeFeatureMeasures.Measure(sae, activations, tokens, [.. candidates.Select(c => c.Feature)], [.. candidates.Select(c => c.Predicate)], vocab.TokenString, TopContexts);
+        var measures = SaeFeatureMeasures.Measure(new EncodedFeatureCodes(sae, activations), tokens, [.. candidates.Select(c => c.Feature)], [.. candidates.Select(c => c.Predicate)], vocab.TokenString, TopContexts);
         return [.. candidates.Select((c, j) =>
         {
             var m = measures[j];

@@ -155,17 +155,18 @@ public static class SaeFeatureMeasures
     }
 
     /// <summary>
-    /// Measures each of <paramref name="features"/> against its own predicate. <paramref name="activations"/>:
-    /// [n_seq, n_pos, d_in] for <paramref name="tokens"/> [n_seq][n_pos].
+    /// Measures each of <paramref name="features"/> against its own predicate, over the feature activations
+    /// <paramref name="codes"/> of <paramref name="tokens"/> [n_seq][n_pos].
     /// </summary>
     public static FeatureMeasure[] Measure(
-        SparseAutoencoder sae, Tensor activations, int[][] tokens, int[] features, FeaturePredicate[] predicates,
+        IFeatureCodes codes, int[][] tokens, int[] features, FeaturePredicate[] predicates,
         Func<int, string> tokenString, int topContexts, int chunkTokens = 4096)
     {
         if (features.Length != predicates.Length) throw new ArgumentException("One predicate per feature.");
-        if (features.Any(f => f < 0 || f >= sae.d_sae)) throw new InvalidDataException($"A feature index is outside [0, {sae.d_sae}).");
+        if (features.Any(f => f < 0 || f >= codes.DSae)) throw new InvalidDataException($"A feature index is outside [0, {codes.DSae}).");
         var nSeq = tokens.Length;
         var nPos = tokens[0].Length;
+        if (nSeq != codes.SequenceCount || nPos != codes.SequenceLength) throw new ArgumentException("The codes are for another token set.", nameof(codes));
         var n = (long)nSeq * nPos;
         var m = features.Length;
         // mask [n_tokens, m]: predicate j at token t.
@@ -184,7 +185,6 @@ public static class SaeFeatureMeasures
         using (no_grad())
         using (var outer = NewDisposeScope())
         {
-            var flat = activations.reshape(n, -1);
             var mask = tensor(maskValues, [n, m]);
             var index = tensor(features.Select(f => (long)f).ToArray());
             var sAll = zeros(m, float64);
@@ -199,7 +199,7 @@ public static class SaeFeatureMeasures
             {
                 using var scope = NewDisposeScope();
                 var length = Math.Min(chunkTokens, n - start);
-                var f = sae.Encode(flat.narrow(0, start, length).to(sae.device)).to_type(float32).cpu().index_select(1, index); // [chunk, m]
+                var f = codes.Tokens(start, length).cpu().index_select(1, index); // [chunk, m]
                 var mk = mask.narrow(0, start, length);
                 sAll.add_(f.sum(0, type: float64));
                 sMask.add_((f * mk).sum(0, type: float64));

@@ -18,7 +18,12 @@ namespace Archive.Worker.Methods;
 /// </summary>
 public sealed class SaeFeatureMethods(IFeatureDictionarySource dictionaries, ITokenSetSource tokenSets) : IEvidenceMethod, IDisposable
 {
-    private readonly RecentTensors<(string Model, string Tokens, string Hook)> hookActivations = new(capacity: 4); // above any sensible Concurrency, so no run loses a tensor it is using
+    // Every feature claim of a dictionary reads the same hook over the same token set, and f of every feature comes
+    // from one encoding: both are computed once per content (keys are sha256s, so an entry never goes stale).
+    // Capacity 4 is above any sensible Concurrency, so no run loses a tensor it is using.
+    private readonly RecentValues<(string Model, string Tokens, string Hook), TorchSharp.torch.Tensor> hookActivations = new(capacity: 4, t => t.Dispose());
+    private readonly RecentValues<(string Dictionary, string Model, string Tokens), SparseFeatureCodes> featureCodes = new(capacity: 4);
+    private readonly RecentValues<string, RestrictedVocabulary> vocabularies = new(capacity: 4);
 
     public IReadOnlyCollection<string> Names { get; } = ["sae_feature"];
 
@@ -41,10 +46,10 @@ public sealed class SaeFeatureMethods(IFeatureDictionarySource dictionaries, ITo
             ? FeaturePredicate.FromJson(p)
             : measure is "density" or "max_activation" ? new FeaturePredicate("token_class", "other") : throw new InvalidDataException($"Measure '{measure}' needs a 'predicate'.");
 
-        var header = SafetensorsFile.ReadHeader(context.ModelPath);
-        var vocabulary = header.Metadata.TryGetValue("vocab", out var vocabJson)
-            ? RestrictedVocabulary.FromJson(vocabJson)
-            : throw new InvalidDataException("The model file has no __metadata__['vocab'], so its token strings are unknown.");
+        var vocabulary = vocabularies.GetOrAdd(context.ModelSha256, () =>
+            SafetensorsFile.ReadHeader(context.ModelPath).Metadata.TryGetValue("vocab", out var vocabJson)
+                ? RestrictedVocabulary.FromJson(vocabJson)
+                : throw new InvalidDataException("The model file has no __metadata__['vocab'], so its token strings are unknown."));
         if (vocabulary.Size != model.Config.d_vocab) throw new InvalidDataException($"The vocabulary has {vocabulary.Size} tokens; the model's d_vocab is {model.Config.d_vocab}.");
         var sae = dictionaries.Get(slug, context.ModelSha256);
         if (feature >= sae.Sae.d_sae) throw new InvalidDataException($"Feature {feature} is outside [0, {sae.Sae.d_sae}).");
@@ -54,10 +59,10 @@ public sealed class SaeFeatureMethods(IFeatureDictionarySource dictionaries, ITo
         var sha = TokenSetRecord.Hash(tokens);
 
         var hookName = sae.Sae.cfg.hook_name ?? throw new InvalidDataException("The dictionary's cfg.json names no hook_name.");
-        // Every feature claim of a dictionary reads the same hook over the same token set: the forward pass is done once.
-        var activations = hookActivations.GetOrAdd((context.ModelSha256, sha, hookName), () => SaeFeatureMeasures.HookActivations(model, tokens, hookName));
-        var result = SaeFeatureMeasures.Measure(sae.Sae, activations, tokens, [feature], [predicate], vocabulary.TokenString, topK)[0];
-        var stats = FeatureStatistics.Compute(sae.Sae, activations, TokenSetRecord.Create(tokens, tokenSet.Generator, null, sae.Sae.cfg.hook_name, inlineLimit: 0),
+        var codes = featureCodes.GetOrAdd((sae.Sha256, context.ModelSha256, sha), () => SparseFeatureCodes.Encode(sae.Sae,
+            hookActivations.GetOrAdd((context.ModelSha256, sha, hookName), () => SaeFeatureMeasures.HookActivations(model, tokens, hookName))));
+        var result = SaeFeatureMeasures.Measure(codes, tokens, [feature], [predicate], vocabulary.TokenString, topK)[0];
+        var stats = FeatureStatistics.Compute(sae.Sae, codes, TokenSetRecord.Create(tokens, tokenSet.Generator, null, sae.Sae.cfg.hook_name, inlineLimit: 0),
             tokens, new FeatureStatisticsOptions { Features = [feature], TopContexts = Math.Min(topK, 20), SimilarFeatures = 0, TopLogitTokens = 0 });
         var summary = stats.Features[0];
 
@@ -119,14 +124,15 @@ public sealed record BrownTokenSet(string Corpus, string Split, int Windows, int
     public int[][] Build(RestrictedVocabulary vocabulary) => BrownTokens.Windows(BrownTokens.HeldOutStream(vocabulary), Windows, Length);
 }
 
-/// <summary>The last few tensors computed for a key (a model's activations at a hook over a token set), disposed when
-/// pushed out. Keys name content by hash, so an entry never goes stale.</summary>
-public sealed class RecentTensors<TKey>(int capacity) : IDisposable where TKey : notnull
+/// <summary>The last few values computed for a key (a model's activations at a hook over a token set, a dictionary's
+/// codes), handed to <paramref name="evicted"/> (e.g. disposed) when pushed out. Keys name content by hash, so an entry
+/// never goes stale.</summary>
+public sealed class RecentValues<TKey, TValue>(int capacity, Action<TValue>? evicted = null) : IDisposable where TKey : notnull
 {
     private readonly Lock gate = new();
-    private readonly LinkedList<(TKey Key, TorchSharp.torch.Tensor Value)> entries = [];
+    private readonly LinkedList<(TKey Key, TValue Value)> entries = [];
 
-    public TorchSharp.torch.Tensor GetOrAdd(TKey key, Func<TorchSharp.torch.Tensor> create)
+    public TValue GetOrAdd(TKey key, Func<TValue> create)
     {
         lock (gate)
         {
@@ -144,7 +150,7 @@ public sealed class RecentTensors<TKey>(int capacity) : IDisposable where TKey :
             entries.AddFirst((key, value));
             while (entries.Count > capacity)
             {
-                entries.Last!.Value.Value.Dispose();
+                evicted?.Invoke(entries.Last!.Value.Value);
                 entries.RemoveLast();
             }
         }
@@ -155,7 +161,7 @@ public sealed class RecentTensors<TKey>(int capacity) : IDisposable where TKey :
     {
         lock (gate)
         {
-            foreach (var (_, value) in entries) value.Dispose();
+            foreach (var (_, value) in entries) evicted?.Invoke(value);
             entries.Clear();
         }
     }

@@ -217,4 +217,29 @@ public class FeatureStatisticsTests
             }
         }
     }
+
+    [Theory]
+    [InlineData("topk")]
+    [InlineData("standard")]
+    public void Codes_encoded_once_and_kept_sparse_give_the_same_statistics_as_encoding_each_block(string architecture)
+    {
+        // The worker answers feature claims from SparseFeatureCodes; the specimen builder encodes on the fly. Both must
+        // produce the same numbers, including blocks that end mid-sequence and tokens where no feature fires.
+        using var sae = new SparseAutoencoder(new SaeLensConfig { d_in = 4, d_sae = 9, architecture = architecture, k = architecture == "topk" ? 2 : null }, CPU, new Generator(7));
+        using var acts = randn(new long[] { 6, 5, 4 }, generator: new Generator(8));
+        var tokens = Enumerable.Range(0, 6).Select(s => Enumerable.Range(0, 5).Select(p => 10 * s + p).ToArray()).ToArray();
+        var options = new FeatureStatisticsOptions { TopContexts = 3, WindowBefore = 1, WindowAfter = 1, ChunkTokens = 7, SimilarFeatures = 0 };
+        var sparse = SparseFeatureCodes.Encode(sae, acts, chunkTokens: 4);
+
+        using (var dense = sae.Encode(acts).reshape(30, 9))
+        using (var rebuilt = sparse.Tokens(0, 30))
+        {
+            Assert.Equal(Values(dense), Values(rebuilt));
+            Assert.True(Values(dense).Any(v => v == 0), "some entries are zero, so the sparse form drops something");
+        }
+        var expected = FeatureStatistics.Compute(sae, acts, TokenSetRecord.Create(tokens), tokens, options);
+        var actual = FeatureStatistics.Compute(sae, sparse, TokenSetRecord.Create(tokens), tokens, options);
+        Assert.Equal(expected.Density, actual.Density);
+        Assert.Equal(JsonSerializer.Serialize(expected.Features), JsonSerializer.Serialize(actual.Features));
+    }
 }
