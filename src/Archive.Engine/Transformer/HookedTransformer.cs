@@ -260,7 +260,7 @@ public sealed class HookedTransformer : IDisposable
     /// (training uses this) and creates its intermediates in the caller's dispose scope.
     /// </summary>
     public Tensor Forward(Tensor tokens, IEnumerable<(HookName Name, Func<Tensor, HookName, Tensor?> Hook)>? hooks = null) =>
-        ForwardCore(tokens, BuildHookTable(hooks), cache: null, filter: null);
+        ForwardCore(tokens, BuildHookTable(hooks), cache: null, filter: null, stopAtLayer: null);
 
     /// <summary>Logits [batch, pos, d_vocab] with the given hooks firing; without autograd, in a dispose scope of its own
     /// (only the logits move out to the caller's scope).</summary>
@@ -268,7 +268,7 @@ public sealed class HookedTransformer : IDisposable
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var logits = ForwardCore(tokens, BuildHookTable(hooks), cache: null, filter: null);
+        var logits = ForwardCore(tokens, BuildHookTable(hooks), cache: null, filter: null, stopAtLayer: null);
         return scope.MoveToOuter(logits);
     }
 
@@ -278,14 +278,25 @@ public sealed class HookedTransformer : IDisposable
     /// (or let the caller's dispose scope, into which its tensors are moved, collect them).
     /// </summary>
     public (Tensor Logits, ActivationCache Cache) RunWithCache(Tensor tokens, Func<HookName, bool>? filter = null,
+        params (HookName Name, Func<Tensor, HookName, Tensor?> Hook)[] hooks) =>
+        RunWithCache(tokens, filter, stopAtLayer: null, hooks);
+
+    /// <summary>
+    /// As above; with <paramref name="stopAtLayer"/> = l (TransformerLens's <c>stop_at_layer</c>) only blocks 0 … l−1
+    /// run and the first tensor returned is the residual stream entering block l instead of the logits: reading an
+    /// early hook then costs neither the later blocks nor the unembedding.
+    /// </summary>
+    public (Tensor Output, ActivationCache Cache) RunWithCache(Tensor tokens, Func<HookName, bool>? filter, int? stopAtLayer,
         params (HookName Name, Func<Tensor, HookName, Tensor?> Hook)[] hooks)
     {
+        if (stopAtLayer is < 0 || stopAtLayer > Config.n_layers)
+            throw new ArgumentOutOfRangeException(nameof(stopAtLayer), $"stopAtLayer must lie in [0, {Config.n_layers}].");
         using var _ = no_grad();
         var cache = new ActivationCache();
         try
         {
             using var scope = NewDisposeScope();
-            var logits = ForwardCore(tokens, BuildHookTable(hooks), cache, filter ?? (static _ => true));
+            var logits = ForwardCore(tokens, BuildHookTable(hooks), cache, filter ?? (static _ => true), stopAtLayer);
             // Deliberately out of this run's scope: the caller owns logits and cache.
             scope.MoveToOuter(cache.Tensors.Cast<IDisposable>().Append(logits));
             return (logits, cache);
@@ -314,7 +325,7 @@ public sealed class HookedTransformer : IDisposable
     }
 
     private Tensor ForwardCore(Tensor tokens, Dictionary<HookName, List<Func<Tensor, HookName, Tensor?>>>? table,
-        ActivationCache? cache, Func<HookName, bool>? filter)
+        ActivationCache? cache, Func<HookName, bool>? filter, int? stopAtLayer)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var c = Config;
@@ -354,6 +365,7 @@ public sealed class HookedTransformer : IDisposable
 
         for (int l = 0; l < _blocks.Length; l++)
         {
+            if (l == stopAtLayer) return resid;
             var blk = _blocks[l];
             resid = H(HookName.ResidPre(l), resid);
             var x = blk.ln1_w is null ? resid : LayerNorm(resid, blk.ln1_w, blk.ln1_b!, HookName.Ln1Scale(l), HookName.Ln1Normalized(l), H);
@@ -382,6 +394,7 @@ public sealed class HookedTransformer : IDisposable
             resid = H(HookName.ResidPost(l), mid + mlpOut);
         }
 
+        if (stopAtLayer == _blocks.Length) return resid;
         var final = _lnf_w is null
             ? H(HookName.LnFinalNormalized, resid)
             : LayerNorm(resid, _lnf_w, _lnf_b!, HookName.LnFinalScale, HookName.LnFinalNormalized, H);

@@ -93,6 +93,25 @@ public class HookedTransformerTests
     }
 
     [Fact]
+    public void Stopping_at_a_layer_returns_the_residual_stream_entering_it_and_caches_the_same_activations()
+    {
+        using var model = TestModels.CreateFullyRandom(TestModels.Config(layers: 2), seed: 6);
+        using var scope = NewDisposeScope();
+        var tokens = TokenTensor.From(TestModels.RandomTokens(2, 9, 23, 4), CPU);
+        var (_, full) = model.RunWithCache(tokens);
+        var (resid, stopped) = model.RunWithCache(tokens, filter: null, stopAtLayer: 1);
+        using (full)
+        using (stopped)
+        {
+            Assert.Equal(0.0, TestModels.MaxAbsDiff(full[HookName.ResidPre(1)], resid));
+            Assert.Equal(0.0, TestModels.MaxAbsDiff(full[HookName.ResidPost(0)], stopped[HookName.ResidPost(0)]));
+            Assert.False(stopped.TryGetValue(HookName.ResidPre(1), out _), "block 1 did not run");
+            Assert.False(stopped.TryGetValue(HookName.Pattern(1), out _), "block 1 did not run");
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.RunWithCache(tokens, filter: null, stopAtLayer: 3));
+    }
+
+    [Fact]
     public void Residual_stream_decomposes_into_its_writes()
     {
         using var model = TestModels.CreateFullyRandom(TestModels.Config(), seed: 11);
