@@ -19,6 +19,7 @@ public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options)
     public DbSet<Circuit> Circuits => Set<Circuit>();
     public DbSet<CircuitNode> CircuitNodes => Set<CircuitNode>();
     public DbSet<CircuitEdge> CircuitEdges => Set<CircuitEdge>();
+    public DbSet<AttributionGraphFile> AttributionGraphs => Set<AttributionGraphFile>();
     public DbSet<Claim> Claims => Set<Claim>();
     public DbSet<EvidenceRun> EvidenceRuns => Set<EvidenceRun>();
     public DbSet<EvidenceRunAttempt> EvidenceRunAttempts => Set<EvidenceRunAttempt>();
@@ -30,6 +31,7 @@ public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options)
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfiguration(new BlobConfiguration());
+        modelBuilder.ApplyConfiguration(new AttributionGraphFileConfiguration());
         modelBuilder.ApplyConfiguration(new ModelConfiguration());
         modelBuilder.ApplyConfiguration(new SpecimenConfiguration());
         modelBuilder.ApplyConfiguration(new SpecimenRevisionConfiguration());

@@ -3,7 +3,6 @@ using Archive.Data.Blobs;
 using Archive.Worker.Blobs;
 using Archive.Worker.Methods;
 using Archive.Worker.Evidence;
-using Archive.Worker.Import;
 
 // `archive-worker --help` lists the verbs.
 if (args is ["--help" or "-h" or "help", ..])
@@ -12,27 +11,18 @@ if (args is ["--help" or "-h" or "help", ..])
         archive-worker — the Specimen Archive's evidence worker
 
           archive-worker                                 take evidence runs from the queue until stopped (Ctrl-C, SIGTERM)
-          archive-worker import <folder>                 import the specimen bundles in <folder> (idempotent)
-          archive-worker specimens build [--only slug] [--out folder]
-                                                         train the archive's own specimens and write their bundles
           archive-worker blobs gc [--dry-run]            remove blobs no row refers to, and staging files of dead uploads
           archive-worker blobs verify                    re-hash every blob; list those that no longer match their name
 
         Configuration (environment variables): ConnectionStrings__Archive, Blobs__* (the blob store), EvidenceWorker__*
         (LeaseDuration, MaxAttempts, RetryDelay, Concurrency, CacheDirectory, CacheMaxBytes, WorkerName),
-        Logging__Console__FormatterName=json for structured logs. See the README.
+        Logging__Console__FormatterName=json for structured logs. Specimens are built and imported by archive-specimens.
+        See the README.
         """);
     return 0;
 }
 
-if (args is ["specimens", "build", ..])
-{
-    using var cancel = new CancellationTokenSource();
-    Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-    return Archive.Worker.Build.BuildCommand.Run(args[2..], cancel.Token);
-}
-
-var isCommand = args.Length > 0 && args[0] is "import" or "blobs";
+var isCommand = args.Length > 0 && args[0] is "blobs";
 // appsettings.json sits beside the binary, wherever the worker is started from.
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = isCommand ? [] : args, ContentRootPath = AppContext.BaseDirectory });
 // One readable line per event (appsettings.json); Logging__Console__FormatterName=json switches to structured logs.
@@ -48,14 +38,6 @@ builder.Services.AddEvidenceMethods();
 builder.Services.AddHostedService<EvidenceWorker>();
 
 using var host = builder.Build();
-
-if (args.Length > 0 && args[0] == "import")
-{
-    var folder = args.Length > 1 ? args[1] : throw new ArgumentException("usage: archive-worker import <bundles-folder>");
-    await using var scope = host.Services.CreateAsyncScope();
-    var importer = ActivatorUtilities.CreateInstance<BundleImporter>(scope.ServiceProvider);
-    return await importer.ImportFolderAsync(folder, CancellationToken.None);
-}
 
 if (args is ["blobs", var verb, ..])
 {

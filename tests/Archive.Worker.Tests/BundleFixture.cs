@@ -1,5 +1,5 @@
 using Archive.Engine.Training;
-using Archive.Worker.Build;
+using Archive.Specimens.Build;
 
 namespace Archive.Worker.Tests;
 

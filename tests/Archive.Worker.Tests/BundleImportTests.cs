@@ -2,7 +2,7 @@ using System.Text.Json;
 using Archive.Data.Blobs;
 using Archive.Data.Evidence;
 using Archive.Data.Specimens;
-using Archive.Worker.Import;
+using Archive.Specimens.Import;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -95,6 +95,27 @@ public sealed class BundleImportTests(WorkerFixture worker, BundleFixture bundle
         await using var db = worker.CreateDbContext();
         Assert.Equal(0, await db.Models.CountAsync());
         Assert.Equal(0, await db.Specimens.CountAsync());
+        Assert.Equal(0, await db.EvidenceRuns.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_claim_whose_parameters_do_not_read_is_refused_before_anything_is_stored_or_queued()
+    {
+        var copy = CopyBundle(bundles.Induction);
+        var manifestPath = Path.Combine(copy, "specimen.json");
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifestPath))!;
+        var claim = manifest["claims"]!.AsArray().First(c => (string?)c!["method"] == "induction_score")!;
+        claim["parameters"]!["seqlen"] = 40;   // a typo for seq_len: run as written, it would check the default length
+        claim["parameters"]!["batch"] = 0;
+        File.WriteAllText(manifestPath, manifest.ToJsonString());
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => ImportAsync(copy));
+
+        Assert.Contains("parameters.seqlen: is not a parameter of this method", error.Message);
+        Assert.Contains("parameters.batch: must lie in [1, 4096]", error.Message);
+        Assert.Contains($"claim '{(string?)claim["key"]}'", error.Message);
+        await using var db = worker.CreateDbContext();
+        Assert.Equal(0, await db.Models.CountAsync());
         Assert.Equal(0, await db.EvidenceRuns.CountAsync());
     }
 

@@ -1,6 +1,6 @@
 using Archive.Data.Evidence;
-using Archive.Worker.Build;
-using Archive.Worker.Import;
+using Archive.Specimens.Build;
+using Archive.Specimens.Import;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -5,7 +5,7 @@ using Archive.Engine.Methods;
 using Archive.Engine.Models;
 using Archive.Engine.Transformer;
 using Archive.Worker.Evidence;
-using Archive.Worker.Import;
+using Archive.Specimens.Import;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Archive.Worker.Build;
+using Archive.Specimens.Build;
 
 namespace Archive.Worker.Tests;
 
@@ -27,7 +27,7 @@ public sealed class WorkerProcess : IDisposable
     public static WorkerProcess Start(WorkerFixture fixture, string name, TimeSpan? lease = null, TimeSpan? stopGrace = null, string? publishFolder = null, string? workingDirectory = null)
     {
         var dll = publishFolder is null
-            ? Path.Combine(Path.GetDirectoryName(BuildCommand.DefaultBundlesFolder())!, "bin", "Release", "net10.0", "archive-worker.dll")
+            ? Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(BuildCommand.DefaultBundlesFolder()))!, "Archive.Worker", "bin", "Release", "net10.0", "archive-worker.dll")
             : Path.Combine(publishFolder, "archive-worker.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException("Build the worker (Release) first: .ci/test does.", dll);
         var start = new ProcessStartInfo("dotnet", [dll]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -2,8 +2,8 @@ using System.Text.Json;
 using Archive.Data;
 using Archive.Data.Claims;
 using Archive.Data.Evidence;
-using Archive.Worker.Build;
-using Archive.Worker.Import;
+using Archive.Specimens.Build;
+using Archive.Specimens.Import;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -107,6 +107,84 @@ namespace Archive.Migrations.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Archive.Data.Circuits.AttributionGraphFile", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int?>("CircuitId")
+                        .HasColumnType("integer")
+                        .HasColumnName("circuit_id");
+
+                    b.Property<int>("LinkCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("link_count");
+
+                    b.Property<int>("NodeCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("node_count");
+
+                    b.Property<string>("Prompt")
+                        .IsRequired()
+                        .HasMaxLength(10000)
+                        .HasColumnType("character varying(10000)")
+                        .HasColumnName("prompt");
+
+                    b.Property<string>("Scan")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("scan");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character(64)")
+                        .HasColumnName("sha256")
+                        .IsFixedLength();
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("slug");
+
+                    b.Property<DateTimeOffset>("UploadedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("uploaded_at");
+
+                    b.Property<string>("UploadedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("uploaded_by");
+
+                    b.PrimitiveCollection<List<string>>("Warnings")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("warnings");
+
+                    b.HasKey("Id")
+                        .HasName("pk_attribution_graphs");
+
+                    b.HasIndex("CircuitId")
+                        .HasDatabaseName("ix_attribution_graphs_circuit_id");
+
+                    b.HasIndex("Sha256")
+                        .HasDatabaseName("ix_attribution_graphs_sha256");
+
+                    b.HasIndex("UploadedAt")
+                        .HasDatabaseName("ix_attribution_graphs_uploaded_at");
+
+                    b.ToTable("attribution_graphs", (string)null);
+                });
+
             modelBuilder.Entity("Archive.Data.Circuits.Circuit", b =>
                 {
                     b.Property<int>("Id")
@@ -1049,6 +1127,24 @@ namespace Archive.Migrations.Migrations
                         .HasDatabaseName("ix_specimen_revisions_specimen_id_number");
 
                     b.ToTable("specimen_revisions", (string)null);
+                });
+
+            modelBuilder.Entity("Archive.Data.Circuits.AttributionGraphFile", b =>
+                {
+                    b.HasOne("Archive.Data.Circuits.Circuit", "Circuit")
+                        .WithMany()
+                        .HasForeignKey("CircuitId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_attribution_graphs_circuits_circuit_id");
+
+                    b.HasOne("Archive.Data.Blobs.Blob", null)
+                        .WithMany()
+                        .HasForeignKey("Sha256")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_attribution_graphs_blobs_sha256");
+
+                    b.Navigation("Circuit");
                 });
 
             modelBuilder.Entity("Archive.Data.Circuits.Circuit", b =>

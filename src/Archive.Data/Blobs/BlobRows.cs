@@ -25,6 +25,7 @@ public static class BlobRows
         SELECT sha256 FROM models
         UNION SELECT sha256 FROM feature_dictionaries
         UNION SELECT sparsity_sha256 FROM feature_dictionaries WHERE sparsity_sha256 IS NOT NULL
+        UNION SELECT sha256 FROM attribution_graphs
         UNION SELECT parameters->'token_set'->>'sha256' FROM claims WHERE parameters->'token_set'->>'sha256' IS NOT NULL
         """;
 

@@ -25,7 +25,7 @@ public sealed record DetectHeadResult
 
 public static class DetectHeads
 {
-    public static readonly string[] NamedPatterns = ["previous_token_head", "duplicate_token_head", "induction_head"];
+    public static IReadOnlyList<string> NamedPatterns => Archive.Formats.Claims.HeadScoreParameters.DetectionPatterns;
 
     /// <summary>Scores every head against a named detection pattern built from each sequence's tokens.</summary>
     public static DetectHeadResult DetectHead(HookedTransformer model, int[][] tokens, string detectionPattern,

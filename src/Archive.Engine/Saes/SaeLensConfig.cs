@@ -204,7 +204,20 @@ public sealed record SaeLensConfig
         return config;
     }
 
-    /// <summary>cfg.json text: SAELens's keys flat at the top level and again under <c>metadata</c>.</summary>
+    /// <summary>
+    /// What <c>metadata.sae_lens_version</c> says when the config came without one. SAELens 6 reads a cfg without a
+    /// version as a pre-6 file and converts it; with one ≥ 6.0 it reads the 6.x layout, which this file also is.
+    /// </summary>
+    public const string LayoutVersion = "6.0.0";
+
+    /// <summary>
+    /// cfg.json text that SAELens 5.x and 6.x both load as the same SAE (their loaders: 5.11
+    /// <c>toolkit/pretrained_sae_loaders.py</c>, 6.x <c>loading/pretrained_sae_loaders.py</c>): SAELens 5 needs
+    /// <c>context_size</c>, <c>model_name</c>, <c>hook_name</c>, <c>hook_layer</c>, <c>hook_head_index</c> and
+    /// <c>dataset_path</c> present at the top level (null is allowed) and takes the activation from
+    /// <c>activation_fn_str</c> and <c>activation_fn_kwargs</c> (without them a TopK SAE would load as ReLU); SAELens 6
+    /// reads <c>architecture</c>, <c>k</c> and the <c>metadata</c> object, and ignores the rest.
+    /// </summary>
     public string ToJson()
     {
         var root = new JsonObject
@@ -223,6 +236,9 @@ public sealed record SaeLensConfig
             root["k"] = k;
             root["rescale_acts_by_decoder_norm"] = rescale_acts_by_decoder_norm;
         }
+        // SAELens 5's activation: ReLU for standard and JumpReLU (its JumpReLU applies the threshold itself), TopK with k.
+        root["activation_fn_str"] = architecture == TopK ? "topk" : "relu";
+        root["activation_fn_kwargs"] = architecture == TopK ? new JsonObject { ["k"] = k } : new JsonObject();
         var metadata = new JsonObject();
         void Both(string key, JsonNode? value)
         {
@@ -233,12 +249,13 @@ public sealed record SaeLensConfig
         Both("hook_name", hook_name);
         Both("hook_layer", Layer);
         Both("hook_head_index", hook_head_index);
+        Both("context_size", context_size);
+        Both("dataset_path", dataset_path);
         if (model_class_name is not null) Both("model_class_name", model_class_name);
-        if (context_size is not null) Both("context_size", context_size);
         if (prepend_bos is not null) Both("prepend_bos", prepend_bos);
-        if (dataset_path is not null) Both("dataset_path", dataset_path);
         if (neuronpedia_id is not null) Both("neuronpedia_id", neuronpedia_id);
-        if (sae_lens_version is not null) Both("sae_lens_version", sae_lens_version);
+        // Only under metadata: SAELens 6 looks there second, and a top-level key would reach SAELens 5's dataclass.
+        metadata["sae_lens_version"] = sae_lens_version is { } v && !v.StartsWith('5') && !v.StartsWith('4') && !v.StartsWith('3') ? v : LayoutVersion;
         if (sae_lens_training_version is not null) Both("sae_lens_training_version", sae_lens_training_version);
         foreach (var (key, value) in extra_metadata) metadata[key] = value?.DeepClone();
         foreach (var (key, value) in extra) root[key] = value?.DeepClone();

@@ -28,10 +28,12 @@ public static class AttributionGraph
         var nodeArray = new JsonArray();
         foreach (var node in nodes)
         {
+            // Every key of circuit-tracer's Node model, which its pydantic loader requires (feature an int: -1 where
+            // the node has no index, as its error nodes), in its order.
             nodeArray.Add(new JsonObject
             {
                 ["node_id"] = node.Id,
-                ["feature"] = node.Kind == "attn_head" ? node.Head : node.Index,
+                ["feature"] = (node.Kind == "attn_head" ? node.Head : node.Index) ?? -1,
                 ["layer"] = node.Kind switch
                 {
                     "embed" or "pos_embed" => JsonValue.Create("E"),
@@ -40,13 +42,18 @@ public static class AttributionGraph
                 },
                 ["ctx_idx"] = node.Position ?? 0,
                 ["feature_type"] = FeatureType(node.Kind),
+                ["token_prob"] = 0.0,
+                ["is_target_logit"] = false,
+                ["run_idx"] = 0,
+                ["reverse_ctx_idx"] = 0,
                 ["jsNodeId"] = node.Id,
-                ["clerp"] = node.Label,
-                ["activation"] = node.Activation,
+                ["clerp"] = Clerp(node),
                 ["influence"] = node.Influence,
+                ["activation"] = node.Activation,
                 ["archive"] = new JsonObject
                 {
                     ["kind"] = node.Kind,
+                    ["label"] = node.Label,
                     ["layer"] = node.Layer,
                     ["head"] = node.Head,
                     ["index"] = node.Index,
@@ -75,7 +82,8 @@ public static class AttributionGraph
             {
                 ["slug"] = graphSlug,
                 ["scan"] = modelSlug,
-                ["prompt_tokens"] = new JsonArray([.. (circuit.PromptTokens ?? []).Select(t => (JsonNode?)JsonValue.Create(t))]),
+                ["prompt_tokens"] = new JsonArray([.. PromptTokens(circuit).Select(t => (JsonNode?)JsonValue.Create(t))]),
+                ["transcoder_list"] = new JsonArray(),
                 ["prompt"] = circuit.Prompt ?? "",
                 ["info"] = new JsonObject
                 {
@@ -88,10 +96,31 @@ public static class AttributionGraph
                 ["pinnedIds"] = new JsonArray([.. (pinned ?? []).Where(kept.Contains).Select(id => (JsonNode?)JsonValue.Create(id))]),
                 ["supernodes"] = new JsonArray(),
                 ["linkType"] = "both",
+                ["clickedId"] = "",
+                ["sg_pos"] = "",
             },
             ["nodes"] = nodeArray,
             ["links"] = links,
         };
+    }
+
+    /// <summary>
+    /// The clerp the frontends can read: circuit-tracer's and Neuronpedia's split a logit's clerp on <c>(p=</c> and throw
+    /// without it, so a logit reads <c>Output "label" (p=n/a)</c> when its probability is unknown (the label itself
+    /// travels in <c>archive.label</c>).
+    /// </summary>
+    private static string Clerp(CircuitNodeDocument node) =>
+        node.Kind == "logit" && !node.Label.Contains("(p=", StringComparison.Ordinal) ? $"Output \"{node.Label.Replace("\"", "'", StringComparison.Ordinal)}\" (p=n/a)" : node.Label;
+
+    /// <summary>
+    /// The prompt's tokens, or for a circuit that holds at every position a single column named so. circuit-tracer's
+    /// frontend drops every node of a graph with fewer than two prompt tokens, so the list has at least two.
+    /// </summary>
+    private static List<string> PromptTokens(CircuitDocument circuit)
+    {
+        List<string> tokens = circuit.PromptTokens is { Count: > 0 } given ? [.. given] : ["(every position)"];
+        while (tokens.Count < 2) tokens.Add("");
+        return tokens;
     }
 
     private static string FeatureType(string kind) => kind switch
@@ -277,18 +306,18 @@ public static class AttributionGraph
         string? ArchiveString(string name) => archive.ValueKind == JsonValueKind.Object && archive.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         int? ArchiveInt(string name) => archive.ValueKind == JsonValueKind.Object && archive.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : null;
 
-        var kind = ArchiveString("kind") is { } k && CircuitKinds.ParseNode(k) is not null ? k : KindFromFeatureType(featureType);
-        var head = ArchiveInt("head") ?? (kind == "attn_head" ? feature : null);
-        var index = kind == "attn_head" ? ArchiveInt("index") : feature;
-        var dictionary = ArchiveString("dictionary");
         // Our own exports say exactly which fields were unset; other tools' graphs always carry a ctx_idx and layer.
         var fromArchive = archive.ValueKind == JsonValueKind.Object;
+        var kind = ArchiveString("kind") is { } k && CircuitKinds.ParseNode(k) is not null ? k : KindFromFeatureType(featureType);
+        var head = ArchiveInt("head") ?? (kind == "attn_head" ? feature : null);
+        var index = fromArchive ? ArchiveInt("index") : kind == "attn_head" ? null : feature;
+        var dictionary = ArchiveString("dictionary");
         return new CircuitNodeDocument(
             id, kind,
             fromArchive ? ArchiveInt("layer") : kind is "embed" or "pos_embed" or "logit" ? null : layer,
             head, index,
             fromArchive ? ArchiveInt("position") : position,
-            string.IsNullOrWhiteSpace(clerp) ? id : clerp!, ArchiveString("description") ?? "",
+            ArchiveString("label") ?? (string.IsNullOrWhiteSpace(clerp) ? id : clerp!), ArchiveString("description") ?? "",
             dictionary is not null && index is { } fi ? new CircuitFeatureLink(dictionary, fi) : null,
             Number("activation"), Number("influence"));
     }

@@ -1,3 +1,4 @@
+using Archive.Web.Infrastructure;
 using System.Text.Json;
 using Archive.Data;
 using Archive.Data.Blobs;
@@ -52,12 +53,12 @@ public static class EvidenceApi
         var api = app.MapGroup("/api").WithTags("Evidence");
         api.MapPost("/claims/{claimId:int}/evidence", RequestEvidence).WithName(nameof(RequestEvidence))
             .WithSummary("Queues a re-run of the claim's evidence; the worker picks it up at once.")
-            .RequireRateLimiting(EvidenceRateLimit.PolicyName);
+            .RequireRateLimiting(RateLimits.EvidenceRequests);
         api.MapGet("/evidence/{id:guid}", GetEvidenceRun).WithName(nameof(GetEvidenceRun))
             .WithSummary("An evidence record with its attempts (which worker held it, when, and how each lease ended).");
         api.MapPost("/evidence/{id:guid}/cancel", CancelEvidenceRun).WithName(nameof(CancelEvidenceRun))
             .WithSummary("Cancels a queued run at once, or a running one at its worker's next step; 409 when it has already finished.")
-            .RequireRateLimiting(EvidenceRateLimit.PolicyName);
+            .RequireRateLimiting(RateLimits.EvidenceRequests);
         api.MapGet("/claims/{claimId:int}/evidence", ListClaimEvidence).WithName(nameof(ListClaimEvidence));
         api.MapMethods("/evidence/{id:guid}/inputs/{sha256}", [HttpMethods.Get, HttpMethods.Head], GetEvidenceInput).WithName(nameof(GetEvidenceInput))
             .WithSummary("An input file the record names by sha256 (a token set: its ids as little-endian int32), streamed from the blob store.");

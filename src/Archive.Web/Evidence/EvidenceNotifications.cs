@@ -4,22 +4,43 @@ using Npgsql;
 namespace Archive.Web.Evidence;
 
 /// <summary>
-/// Tells open evidence pages that a run finished. One PostgreSQL connection per web process runs
-/// <c>LISTEN evidence_finished</c>; the worker sends <c>SELECT pg_notify('evidence_finished', '&lt;run id&gt;')</c> after
-/// saving a run. Subscribers (the pages' <see cref="EvidenceRefreshOnFinish"/> islands) get the run id on a pool thread.
-/// A dropped connection is reopened with backoff; a run that finishes meanwhile is caught by the island's own check
-/// when it starts.
+/// Tells open pages that a run changed. One PostgreSQL connection per web process runs <c>LISTEN evidence_finished</c>;
+/// the worker sends <c>SELECT pg_notify('evidence_finished', '&lt;run id&gt;')</c> after saving a run (and cancelling
+/// sends it too). Each <see cref="EvidenceRunLive"/> island subscribes to its own run only, so a notification wakes the
+/// islands that show that run and no others. A dropped connection is reopened with backoff; a run that finishes
+/// meanwhile is caught by the island's own polling while its run is pending.
 /// </summary>
 public sealed class EvidenceNotifications(IConfiguration configuration, ILogger<EvidenceNotifications> logger) : BackgroundService
 {
-
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
-    /// <summary>Raised with the run id each time the worker finishes a run.</summary>
-    public event Action<Guid>? Finished;
+    private readonly Lock gate = new();
+    private readonly Dictionary<Guid, List<Func<Task>>> subscribers = [];
 
     /// <summary>Whether the LISTEN connection is open (for diagnostics and tests).</summary>
     public bool IsListening { get; private set; }
+
+    /// <summary>Calls <paramref name="changed"/> (on a pool thread) each time the worker reports on the run, until the
+    /// returned subscription is disposed.</summary>
+    public IDisposable Subscribe(Guid runId, Func<Task> changed)
+    {
+        lock (gate)
+        {
+            if (!subscribers.TryGetValue(runId, out var handlers)) subscribers[runId] = handlers = [];
+            handlers.Add(changed);
+        }
+        return new Subscription(() => Unsubscribe(runId, changed));
+    }
+
+    private void Unsubscribe(Guid runId, Func<Task> changed)
+    {
+        lock (gate)
+        {
+            if (!subscribers.TryGetValue(runId, out var handlers)) return;
+            handlers.Remove(changed);
+            if (handlers.Count == 0) subscribers.Remove(runId);
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -64,20 +85,35 @@ public sealed class EvidenceNotifications(IConfiguration configuration, ILogger<
         IsListening = false;
     }
 
-    /// <summary>Calls each subscriber; one that throws does not stop the others.</summary>
-    internal void Raise(Guid runId)
+    /// <summary>Starts each of the run's subscribers without waiting for them: the LISTEN loop must not stall behind a
+    /// page's query. One that fails does not stop the others.</summary>
+    private void Raise(Guid runId)
     {
-        if (Finished is not { } handlers) return;
-        foreach (var handler in handlers.GetInvocationList().Cast<Action<Guid>>())
+        Func<Task>[] handlers;
+        lock (gate)
         {
-            try
-            {
-                handler(runId);
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "An evidence_finished subscriber failed for run {Run}.", runId);
-            }
+            if (!subscribers.TryGetValue(runId, out var list)) return;
+            handlers = [.. list];
         }
+        foreach (var handler in handlers) _ = CallAsync(runId, handler);
+    }
+
+    private async Task CallAsync(Guid runId, Func<Task> handler)
+    {
+        try
+        {
+            await handler();
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "A subscriber to evidence run {Run} failed.", runId);
+        }
+    }
+
+    private sealed class Subscription(Action dispose) : IDisposable
+    {
+        private Action? dispose = dispose;
+
+        public void Dispose() => Interlocked.Exchange(ref dispose, null)?.Invoke();
     }
 }

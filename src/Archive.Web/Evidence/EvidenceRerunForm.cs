@@ -1,3 +1,4 @@
+using Archive.Web.Infrastructure;
 using Archive.Data;
 using Archive.Data.Evidence;
 using Archive.Web.Specimens;
@@ -18,10 +19,10 @@ public static class EvidenceRerunForm
     public static IEndpointRouteBuilder MapEvidenceRerunForm(this IEndpointRouteBuilder app)
     {
         app.MapPost("/evidence/{id:guid}/rerun", RerunEvidence)
-            .RequireRateLimiting(EvidenceRateLimit.PolicyName)
+            .RequireRateLimiting(RateLimits.EvidenceRequests)
             .ExcludeFromDescription();
         app.MapPost("/evidence/{id:guid}/cancel", CancelEvidence)
-            .RequireRateLimiting(EvidenceRateLimit.PolicyName)
+            .RequireRateLimiting(RateLimits.EvidenceRequests)
             .ExcludeFromDescription();
         return app;
     }

@@ -1,3 +1,4 @@
+using Archive.Web.Infrastructure;
 using Archive.Data;
 using Archive.Data.Evidence;
 using Archive.Data.Specimens;
@@ -22,8 +23,8 @@ public static class SpecimenRecheck
     {
         app.MapPost("/api/specimens/{slug}/evidence", RecheckSpecimen).WithName(nameof(RecheckSpecimen)).WithTags("Evidence")
             .WithSummary("Queues a re-run of every claim of the specimen's current revision (bulk priority); claims already pending keep their run.")
-            .RequireRateLimiting(EvidenceRateLimit.PolicyName);
-        app.MapPost("/specimens/{slug}/recheck", RecheckFromPage).RequireRateLimiting(EvidenceRateLimit.PolicyName).ExcludeFromDescription();
+            .RequireRateLimiting(RateLimits.EvidenceRequests);
+        app.MapPost("/specimens/{slug}/recheck", RecheckFromPage).RequireRateLimiting(RateLimits.EvidenceRequests).ExcludeFromDescription();
         return app;
     }
 

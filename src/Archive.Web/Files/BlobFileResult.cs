@@ -12,7 +12,7 @@ namespace Archive.Web.Files;
 /// HEAD. Several ranges in one request are answered with the whole file, as RFC 9110 allows. When the store offers
 /// presigned URLs, the answer is a redirect and the bytes flow from the store.
 /// </summary>
-public sealed class BlobFileResult(ContentHash hash, long length, string fileName, string mediaType = "application/octet-stream")
+public sealed class BlobFileResult(ContentHash hash, long length, string fileName, string mediaType = "application/octet-stream", bool immutable = false)
     : IResult, IEndpointMetadataProvider
 {
     private const int CopyBufferBytes = 1 << 20;
@@ -27,7 +27,8 @@ public sealed class BlobFileResult(ContentHash hash, long length, string fileNam
         var etag = new EntityTagHeaderValue($"\"{hash.Hex}\"");
         response.Headers.ETag = etag.ToString();
         response.Headers.AcceptRanges = "bytes";
-        response.Headers.CacheControl = "public, no-cache"; // the URL names a model, not a content: revalidate by ETag
+        // A URL that names a model may come to name other bytes: revalidate by ETag. One that names content cannot.
+        response.Headers.CacheControl = immutable ? "public, max-age=31536000, immutable" : "public, no-cache";
         response.Headers["X-Content-SHA256"] = hash.Hex;
 
         if (Matches(request.Headers.IfNoneMatch, etag))

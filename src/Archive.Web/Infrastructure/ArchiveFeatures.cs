@@ -3,6 +3,7 @@ using Archive.Web.Circuits;
 using Archive.Web.Dictionaries;
 using Archive.Web.Evidence;
 using Archive.Web.Files;
+using Archive.Web.Graphs;
 using Archive.Web.Markdown;
 using Archive.Web.Models;
 using Archive.Web.Specimens;
@@ -18,7 +19,7 @@ public static class ArchiveFeatures
         services.AddSingleton<MarkdownRenderer>();
         // Files: uploads stream into the blob store's staging (the submission pages and API commit them).
         services.AddSingleton<BlobUploads>();
-        services.AddEvidenceRateLimit();
+        services.AddArchiveRateLimits();
         // One LISTEN evidence_finished connection; open evidence pages refresh when their run finishes.
         services.AddSingleton<EvidenceNotifications>();
         services.AddHostedService(sp => sp.GetRequiredService<EvidenceNotifications>());
@@ -31,6 +32,7 @@ public static class ArchiveFeatures
     {
         app.MapSpecimensApi();
         app.MapCircuitsApi();
+        app.MapGraphsApi();
         app.MapModelsApi();
         app.MapEvidenceApi();
         app.MapEvidenceRerunForm();

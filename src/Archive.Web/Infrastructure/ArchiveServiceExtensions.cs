@@ -1,6 +1,7 @@
 using Archive.Data;
 using Archive.Data.Blobs;
 using Archive.Web.Components;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -16,7 +17,7 @@ public static class ArchiveServiceExtensions
         // Outside a publish folder (.ci/start, the tests) serve static assets from the build's manifest in every
         // environment, not only Development; in published output there is no manifest and this does nothing.
         builder.WebHost.UseStaticWebAssets();
-        builder.Services.AddOptions<ArchiveOptions>().BindConfiguration(ArchiveOptions.SectionName);
+        builder.Services.AddOptions<ArchiveOptions>().BindConfiguration(ArchiveOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         var connectionString = builder.Configuration.GetConnectionString("Archive")
             ?? throw new InvalidOperationException("ConnectionStrings:Archive is not set. Start the archive with .ci/start, which provides a local PostgreSQL.");
@@ -34,22 +35,33 @@ public static class ArchiveServiceExtensions
 
     public static WebApplication UseArchivePipeline(this WebApplication app)
     {
+        // A malformed request (bad form, failed antiforgery, oversized body) is the client's error, not ours.
+        static int StatusFor(Exception ex) => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
+
         if (!app.Environment.IsDevelopment())
         {
-            app.UseExceptionHandler(new ExceptionHandlerOptions
-            {
-                ExceptionHandlingPath = "/error",
-                CreateScopeForErrors = true,
-                // A malformed request (bad form, failed antiforgery, oversized body) is the client's error, not ours.
-                StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
-            });
-            app.UseHsts();
+            app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandlingPath = "/error", CreateScopeForErrors = true, StatusCodeSelector = StatusFor });
         }
         app.UseStatusCodePagesWithReExecute("/not-found");
+        // The API answers every error, its own or the framework's (415 from content-type matching, 405, 404), with
+        // ProblemDetails: re-executing it as the HTML not-found page would turn a POST into a form post without a token.
+        app.UseWhen(IsApi, api =>
+        {
+            api.Use((context, next) =>
+            {
+                context.Features.Get<IStatusCodePagesFeature>()!.Enabled = false;
+                return next(context);
+            });
+            api.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor });
+            api.UseStatusCodePages();
+        });
+        if (!app.Environment.IsDevelopment()) app.UseHsts();
         app.UseRateLimiter();
         app.UseAntiforgery();
         return app;
     }
+
+    private static bool IsApi(HttpContext context) => context.Request.Path.StartsWithSegments("/api");
 
     public static WebApplication MapArchiveEndpoints(this WebApplication app)
     {

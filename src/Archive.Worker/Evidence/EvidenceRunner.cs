@@ -7,7 +7,8 @@ using Archive.Data.Claims;
 using Archive.Data.Evidence;
 using Archive.Data.Specimens;
 using Archive.Engine;
-using Archive.Worker.Methods;
+using Archive.Engine.Evidence;
+using Archive.Formats.Claims;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -47,15 +48,17 @@ public sealed class EvidenceRunner(
             .SingleAsync(abort);
         var stopwatch = Stopwatch.StartNew();
         var claim = run.Claim;
-        var spec = new ClaimSpec(claim.Method, claim.Targets, claim.Parameters.RootElement.Clone());
         try
         {
+            // A claim stored before its method's parameters were typed may not read: that is the claim's fault, not
+            // the worker's, so it fails the run with the fields named instead of retrying.
+            var spec = ClaimMethods.Parse(claim.Method, claim.Targets, claim.Parameters.RootElement.Clone());
             var method = methods.FirstOrDefault(m => m.Names.Contains(claim.Method))
                 ?? throw new InvalidDataException($"No evidence method '{claim.Method}'. Known: {string.Join(", ", methods.SelectMany(m => m.Names).Order())}.");
             var modelHash = ContentHash.Parse(target.Sha256);
             using var turn = await models.TakeTurnAsync(modelHash, abort);
             EvidenceContext context;
-            if (IsTransformer(target.Architecture))
+            if (Archive.Engine.Superposition.ToyModelFile.IsTransformer(target.Architecture))
             {
                 var (model, path) = await models.GetAsync(modelHash, abort);
                 context = new EvidenceContext(spec, path, target.Sha256, model);
@@ -172,11 +175,6 @@ public sealed class EvidenceRunner(
         await ClaimStatusRollup.RefreshAsync(db, specimenId, CancellationToken.None);
         await EvidenceQueue.NotifyAsync(db, EvidenceChannels.Finished, runId, CancellationToken.None);
     }
-
-    public static bool IsTransformer(string architecture) => architecture != ToyModelArchitecture;
-
-    /// <summary>The one model family in the archive that is not a transformer.</summary>
-    public const string ToyModelArchitecture = "toy-superposition";
 
     private static JsonDocument ToJson(object value) => JsonSerializer.SerializeToDocument(value, Json);
 }

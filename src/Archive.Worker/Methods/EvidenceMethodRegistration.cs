@@ -1,3 +1,4 @@
+using Archive.Engine.Evidence;
 using Archive.Worker.Evidence;
 
 namespace Archive.Worker.Methods;

@@ -26,7 +26,7 @@ public class ModelLoadBenchmarks : IDisposable
     [GlobalSetup]
     public void Setup()
     {
-        modelPath = Path.Combine(RepositoryRoot(), "src/Archive.Worker/Bundles/brown-2l-induction-and-features/model.safetensors");
+        modelPath = Path.Combine(RepositoryRoot(), "src/Archive.Specimens/Bundles/brown-2l-induction-and-features/model.safetensors");
         root = Directory.CreateTempSubdirectory("archive-bench-blobs-").FullName;
         var store = new FileSystemBlobStore(Options.Create(new BlobStoreOptions { Directory = Path.Combine(root, "store") }));
         using (var file = File.OpenRead(modelPath)) hash = store.PutAsync(file, null, CancellationToken.None).GetAwaiter().GetResult().Hash;

@@ -167,4 +167,35 @@ public sealed class SaeLensFolderTests : IDisposable
         var error = Assert.Throws<InvalidDataException>(() => SaeLensConfig.FromJson(json));
         Assert.Contains(expected, error.Message);
     }
+
+    /// <summary>
+    /// The loaders' rules, as read in SAELens 5.11 (<c>SAEConfig.from_dict</c>: these keys have no default, so a missing
+    /// one is a TypeError; the activation comes from <c>activation_fn_str</c>/<c>activation_fn_kwargs</c>) and 6.x
+    /// (<c>handle_config_defaulting</c>: a cfg whose <c>metadata.sae_lens_version</c> is ≥ 6 is read as a 6.x config,
+    /// which needs <c>architecture</c> and, for TopK, <c>k</c>).
+    /// </summary>
+    [Theory]
+    [InlineData(SaeLensConfig.Standard, "relu", null)]
+    [InlineData(SaeLensConfig.TopK, "topk", 16)]
+    [InlineData(SaeLensConfig.JumpReLU, "relu", null)]
+    public void A_written_cfg_has_what_SAELens_5_and_6_each_need_to_load_the_same_SAE(string architecture, string activation, int? k)
+    {
+        var written = new SaeLensConfig { architecture = architecture, d_in = 128, d_sae = 1024, k = k, hook_name = "blocks.0.hook_resid_post", model_name = "m" };
+
+        var cfg = System.Text.Json.Nodes.JsonNode.Parse(written.ToJson())!.AsObject();
+
+        foreach (var key in new[] { "d_in", "d_sae", "dtype", "context_size", "model_name", "hook_name", "hook_layer", "hook_head_index", "dataset_path" })
+            Assert.True(cfg.ContainsKey(key), $"SAELens 5 needs top-level '{key}'");
+        Assert.Equal(activation, (string?)cfg["activation_fn_str"]);
+        Assert.Equal(k, (int?)cfg["activation_fn_kwargs"]?["k"]);
+        Assert.Equal(0, (int)cfg["hook_layer"]!);
+        Assert.False(cfg.ContainsKey("sae_lens_version"), "a top-level version would be passed to SAELens 5's dataclass");
+        Assert.StartsWith("6.", (string?)cfg["metadata"]!["sae_lens_version"]);
+        Assert.Equal(architecture, (string?)cfg["architecture"]);
+        Assert.Equal(k, (int?)cfg["k"]);
+        Assert.Equal("blocks.0.hook_resid_post", (string?)cfg["metadata"]!["hook_name"]);
+
+        var reread = SaeLensConfig.FromJson(written.ToJson());
+        Assert.Equal((architecture, k, "blocks.0.hook_resid_post"), (reread.architecture, reread.k, reread.hook_name));
+    }
 }

@@ -185,11 +185,14 @@ public sealed class EvidencePageTests(ArchiveFixture archive) : IAsyncLifetime
 
         var live = await GetOkAsync(client, location);
         Assert.Contains("badge-pending", live);
-        Assert.Contains("This run is queued.", live);
         Assert.Contains("≥ 0.6 ± 0.02", WebUtility.HtmlDecode(live));
         Assert.Contains("The claim's expectation; the run has not recorded one yet.", WebUtility.HtmlDecode(live));
-        // The interactive island that refreshes the page when the worker finishes the run.
+        // The interactive island that follows the run, prerendered: its state is in the static HTML.
         Assert.Contains("<!--Blazor:{\"type\":\"server\"", live);
+        var island = Regex.Match(live, "<div class=\"run-live\".*?</div>", RegexOptions.Singleline).Value;
+        Assert.Contains($"data-run-id=\"{location[^36..]}\"", island);
+        Assert.Contains("aria-live=\"polite\"", island);
+        Assert.Matches("data-testid=\"run-live-status\">Queued: 1st in the queue</span>", island);
         Assert.DoesNotContain("Re-run evidence</button>", live);
         // Posting again while it is queued goes to the queued run rather than queueing another.
         var again = await client.PostAsync($"/evidence/{run.Id}/rerun", new FormUrlEncodedContent([new("__RequestVerificationToken", token)]), Ct);
@@ -215,28 +218,31 @@ public sealed class EvidencePageTests(ArchiveFixture archive) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_listener_raises_finished_for_the_workers_notification()
+    public async Task The_listener_tells_only_the_subscribers_of_the_run_the_worker_notified()
     {
         var notifications = archive.Services.GetRequiredService<EvidenceNotifications>();
         for (var i = 0; i < 100 && !notifications.IsListening; i++) await Task.Delay(50, Ct);
         Assert.True(notifications.IsListening, "LISTEN evidence_finished is not open.");
-        var runId = Guid.NewGuid();
-        var received = new TaskCompletionSource<Guid>(TaskCreationOptions.RunContinuationsAsynchronously);
-        void Handler(Guid id)
-        {
-            if (id == runId) received.TrySetResult(id);
-        }
-        notifications.Finished += Handler;
-        try
-        {
-            await using var db = archive.CreateDbContext();
-            await db.Database.ExecuteSqlAsync($"SELECT pg_notify('evidence_finished', {runId.ToString()})", Ct);
+        var (first, second) = (Guid.NewGuid(), Guid.NewGuid());
+        var firstCalls = 0;
+        var secondCalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var firstSubscription = notifications.Subscribe(first, () => { Interlocked.Increment(ref firstCalls); return Task.CompletedTask; });
+        using var secondSubscription = notifications.Subscribe(second, () => { secondCalled.TrySetResult(); return Task.CompletedTask; });
+        await using var db = archive.CreateDbContext();
 
-            Assert.Equal(runId, await received.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct));
-        }
-        finally
-        {
-            notifications.Finished -= Handler;
-        }
+        // Notifications arrive in order on one connection, so once the second run's subscriber has been called the
+        // first's count is final.
+        await db.Database.ExecuteSqlAsync($"SELECT pg_notify('evidence_finished', {first.ToString()})", Ct);
+        await db.Database.ExecuteSqlAsync($"SELECT pg_notify('evidence_finished', {second.ToString()})", Ct);
+        await secondCalled.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(1, firstCalls);
+
+        // Disposed: no more calls.
+        firstSubscription.Dispose();
+        secondCalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await db.Database.ExecuteSqlAsync($"SELECT pg_notify('evidence_finished', {first.ToString()})", Ct);
+        await db.Database.ExecuteSqlAsync($"SELECT pg_notify('evidence_finished', {second.ToString()})", Ct);
+        await secondCalled.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(1, firstCalls);
     }
 }

@@ -74,6 +74,15 @@ public static class Format
 
     public static string ShortSha(string sha) => sha.Length > 12 ? sha[..12] : sha;
 
+    /// <summary>1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st.</summary>
+    public static string Ordinal(long n) => Integer(n) + ((n % 100) is 11 or 12 or 13 ? "th" : (n % 10) switch
+    {
+        1 => "st",
+        2 => "nd",
+        3 => "rd",
+        _ => "th",
+    });
+
     public static string Plural(long n, string singular, string? plural = null) =>
         $"{Integer(n)} {(n == 1 ? singular : plural ?? singular + "s")}";
 }

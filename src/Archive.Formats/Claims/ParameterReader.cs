@@ -1,0 +1,95 @@
+using System.Text.Json;
+
+namespace Archive.Formats.Claims;
+
+/// <summary>One fault in a claim, named by where it is: <c>parameters.token_set.windows</c>, <c>targets[1]</c>.</summary>
+public sealed record ClaimFieldError(string Field, string Message)
+{
+    public override string ToString() => $"{Field}: {Message}";
+}
+
+/// <summary>
+/// Reads one JSON object of method parameters strictly: each value must have the expected type and range, defaults fill
+/// what is absent, and a key the method does not know is an error (a typo such as <c>seqlen</c> would otherwise run
+/// with the default and check something other than what the author meant).
+/// </summary>
+public sealed class ParameterReader
+{
+    private readonly JsonElement element;
+    private readonly string path;
+    private readonly List<ClaimFieldError> errors;
+    private readonly HashSet<string> read = new(StringComparer.Ordinal);
+
+    public ParameterReader(JsonElement? element, string path, List<ClaimFieldError> errors)
+    {
+        this.path = path;
+        this.errors = errors;
+        if (element is { ValueKind: JsonValueKind.Object } e) this.element = e;
+        else if (element is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) }) errors.Add(new(path, "must be an object"));
+    }
+
+    private bool TryGet(string name, out JsonElement value)
+    {
+        read.Add(name);
+        value = default;
+        return element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
+    }
+
+    private T Fail<T>(string name, string message, T fallback)
+    {
+        errors.Add(new($"{path}.{name}", message));
+        return fallback;
+    }
+
+    public long Long(string name, long fallback) =>
+        !TryGet(name, out var v) ? fallback : v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var x) ? x : Fail(name, "must be an integer", fallback);
+
+    public int Int(string name, int fallback, int min, int max) => OptionalInt(name, min, max) ?? fallback;
+
+    public int? OptionalInt(string name, int min, int max)
+    {
+        if (!TryGet(name, out var v)) return null;
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var x)) return Fail<int?>(name, "must be an integer", null);
+        return x < min || x > max ? Fail<int?>(name, $"must lie in [{min}, {max}]", null) : x;
+    }
+
+    public long? OptionalLong(string name) =>
+        !TryGet(name, out var v) ? null : v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var x) ? x : Fail<long?>(name, "must be an integer", null);
+
+    public bool Bool(string name, bool fallback) =>
+        !TryGet(name, out var v) ? fallback : v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : Fail(name, "must be true or false", fallback);
+
+    public string? OptionalString(string name, int maxLength = 200)
+    {
+        if (!TryGet(name, out var v)) return null;
+        if (v.ValueKind != JsonValueKind.String) return Fail<string?>(name, "must be a string", null);
+        var s = v.GetString()!;
+        return s.Length > maxLength ? Fail<string?>(name, $"must be at most {maxLength} characters", null) : s;
+    }
+
+    public string RequiredString(string name, int maxLength = 200) =>
+        OptionalString(name, maxLength) is { Length: > 0 } s ? s : Fail(name, "is required", "");
+
+    /// <summary>One of <paramref name="allowed"/>, or <paramref name="fallback"/> when absent.</summary>
+    public string Choice(string name, IReadOnlyList<string> allowed, string fallback)
+    {
+        var s = OptionalString(name);
+        if (s is null) return fallback;
+        return allowed.Contains(s) ? s : Fail(name, $"must be one of {string.Join(", ", allowed)}", fallback);
+    }
+
+    /// <summary>The raw value (for nested shapes a type of its own reads), or null when absent.</summary>
+    public JsonElement? Raw(string name) => TryGet(name, out var v) ? v : null;
+
+    public ParameterReader? Object(string name) => TryGet(name, out var v) ? new ParameterReader(v, $"{path}.{name}", errors) : null;
+
+    public void Error(string name, string message) => errors.Add(new($"{path}.{name}", message));
+
+    /// <summary>Reports every key that no read asked for.</summary>
+    public void RejectUnknown()
+    {
+        if (element.ValueKind != JsonValueKind.Object) return;
+        foreach (var property in element.EnumerateObject())
+            if (!read.Contains(property.Name)) errors.Add(new($"{path}.{property.Name}", "is not a parameter of this method"));
+    }
+}

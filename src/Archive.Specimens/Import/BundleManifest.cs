@@ -1,0 +1,76 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Archive.Data.Circuits;
+
+namespace Archive.Specimens.Import;
+
+/// <summary>
+/// A specimen bundle's <c>specimen.json</c>: everything but the writeup (<c>writeup.md</c>), the model file and any
+/// SAELens dictionary folders, which sit beside it. <c>archive-specimens build</c> writes bundles;
+/// <c>archive-specimens import</c> reads them. JSON names are snake_case.
+/// </summary>
+public sealed record BundleManifest
+{
+    public required string Slug { get; init; }
+    public required string Title { get; init; }
+    public required string Summary { get; init; }
+    public required string Behaviour { get; init; }
+    public List<string> Tags { get; init; } = [];
+    public List<string> Techniques { get; init; } = [];
+    public List<string> Authors { get; init; } = [];
+    public bool Featured { get; init; }
+    public required string RevisionMessage { get; init; }
+    public string Writeup { get; init; } = "writeup.md";
+    public required BundleModel Model { get; init; }
+    public List<CircuitDocument> Circuits { get; init; } = [];
+    public List<BundleClaim> Claims { get; init; } = [];
+    public List<BundleDictionary> Dictionaries { get; init; } = [];
+
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // Bundles are read by people too: keep ≥, ‖ and quotes as they are.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+}
+
+public sealed record BundleModel
+{
+    public required string Slug { get; init; }
+    public required string Name { get; init; }
+    /// <summary><c>attn-only</c>, <c>gpt2</c>, <c>toy-superposition</c>.</summary>
+    public required string Architecture { get; init; }
+    public string Description { get; init; } = "";
+    public string File { get; init; } = "model.safetensors";
+    public string TrainingNotes { get; init; } = "";
+}
+
+public sealed record BundleClaim
+{
+    public required string Key { get; init; }
+    public required string Statement { get; init; }
+    public required string Method { get; init; }
+    public List<string> Targets { get; init; } = [];
+    public JsonElement? Parameters { get; init; }
+    public required Archive.Data.Claims.ClaimComparison Comparison { get; init; }
+    public required double Expected { get; init; }
+    public double? ExpectedUpper { get; init; }
+    public double Tolerance { get; init; }
+}
+
+/// <summary>A SAELens folder (cfg.json, sae_weights.safetensors) plus the dashboards computed for it.</summary>
+public sealed record BundleDictionary
+{
+    public required string Slug { get; init; }
+    public required string Title { get; init; }
+    public string Description { get; init; } = "";
+    /// <summary>Folder, relative to the bundle, in SAELens format.</summary>
+    public required string Folder { get; init; }
+    /// <summary>Per-feature dashboards (density, histogram, top contexts, logit effects), relative to the bundle.</summary>
+    public required string Features { get; init; }
+    public string TokenSetDescription { get; init; } = "";
+}

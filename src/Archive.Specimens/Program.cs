@@ -1,0 +1,46 @@
+using Archive.Data;
+using Archive.Data.Blobs;
+using Archive.Specimens.Build;
+using Archive.Specimens.Import;
+
+// `archive-specimens --help` lists the verbs; it needs no database.
+if (args is [] or ["--help" or "-h" or "help", ..])
+{
+    Console.WriteLine("""
+        archive-specimens — builds the Specimen Archive's own specimens and imports specimen bundles
+
+          archive-specimens build [--only slug] [--out folder]
+                                         train the archive's own specimens from their seeds and write their bundles
+                                         (default: src/Archive.Specimens/Bundles of this repository)
+          archive-specimens import <folder>
+                                         import the specimen bundles in <folder> into the archive (idempotent) and
+                                         queue their claims for the evidence worker
+
+        Configuration (environment variables): ConnectionStrings__Archive and Blobs__* (the blob store), as for the
+        site and the worker. See the README.
+        """);
+    return args is [] ? 2 : 0;
+}
+
+if (args is ["build", ..])
+{
+    using var cancel = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+    return BuildCommand.Run(args[1..], cancel.Token);
+}
+
+if (args is not ["import", var folder])
+{
+    Console.Error.WriteLine($"Unknown verb '{string.Join(' ', args)}'. See archive-specimens --help.");
+    return 2;
+}
+
+// appsettings.json sits beside the binary, wherever the tool is started from.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+var connectionString = builder.Configuration.GetConnectionString("Archive")
+    ?? throw new InvalidOperationException("ConnectionStrings:Archive is not set. Start the archive with .ci/start, which provides a local PostgreSQL.");
+builder.Services.AddArchiveData(connectionString);
+builder.Services.AddBlobStore();
+using var host = builder.Build();
+await using var scope = host.Services.CreateAsyncScope();
+return await ActivatorUtilities.CreateInstance<BundleImporter>(scope.ServiceProvider).ImportFolderAsync(folder, CancellationToken.None);
