@@ -31,6 +31,7 @@ public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options)
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfiguration(new BlobConfiguration());
+        modelBuilder.HasDbFunction(typeof(EvidenceRun).GetMethod(nameof(EvidenceRun.QueuePosition))!).HasName("evidence_queue_position");
         modelBuilder.ApplyConfiguration(new AttributionGraphFileConfiguration());
         modelBuilder.ApplyConfiguration(new ModelConfiguration());
         modelBuilder.ApplyConfiguration(new SpecimenConfiguration());

@@ -65,6 +65,14 @@ public sealed class EvidenceRun
     public static readonly Expression<Func<EvidenceRun, bool>> IsPending = r => r.Status == EvidenceStatus.Queued || r.Status == EvidenceStatus.Running;
 
     public static bool IsPendingStatus(EvidenceStatus status) => status is EvidenceStatus.Queued or EvidenceStatus.Running;
+
+    /// <summary>
+    /// A queued run's place in the queue (1 = next; null unless queued), usable inside any query. It is the SQL function
+    /// <c>evidence_queue_position</c> (migration EvidenceQueuePosition), which counts the queued runs the worker's lease
+    /// query (<c>ORDER BY priority, requested_at</c>) takes before or with this one: the ordering is written in SQL
+    /// beside the lease query's, not again in each page and endpoint.
+    /// </summary>
+    public static int? QueuePosition(Guid runId) => throw new NotSupportedException("EvidenceRun.QueuePosition runs inside a database query only.");
 }
 
 /// <summary>One worker's lease on a run: who, when, and how it ended.</summary>

@@ -118,13 +118,13 @@ public static class EvidenceApi
         await LoadAsync(db, id, ct) is { } run ? TypedResults.Ok(run) : SpecimensApi.NotFoundProblem($"No evidence run {id}.");
 
     public static async Task<Ok<List<EvidenceRunResponse>>> ListClaimEvidence(ArchiveDbContext db, int claimId, CancellationToken ct) =>
-        TypedResults.Ok(await Project(db.EvidenceRuns.AsNoTracking().Where(r => r.ClaimId == claimId).OrderByDescending(r => r.RequestedAt).Take(100), db.EvidenceRuns).ToListAsync(ct));
+        TypedResults.Ok(await Project(db.EvidenceRuns.AsNoTracking().Where(r => r.ClaimId == claimId).OrderByDescending(r => r.RequestedAt).Take(100)).ToListAsync(ct));
 
     public static Task<EvidenceRunResponse?> LoadAsync(ArchiveDbContext db, Guid id, CancellationToken ct) =>
-        Project(db.EvidenceRuns.AsNoTracking().Where(r => r.Id == id), db.EvidenceRuns).SingleOrDefaultAsync(ct);
+        Project(db.EvidenceRuns.AsNoTracking().Where(r => r.Id == id)).SingleOrDefaultAsync(ct);
 
     /// <summary>The wire form of evidence runs, in one query however many runs are read.</summary>
-    private static IQueryable<EvidenceRunResponse> Project(IQueryable<EvidenceRun> runs, IQueryable<EvidenceRun> queued) =>
+    private static IQueryable<EvidenceRunResponse> Project(IQueryable<EvidenceRun> runs) =>
         runs.Select(r => new EvidenceRunResponse(
             r.Id, r.ClaimId, r.Claim.Key, r.Claim.Statement, r.Claim.Method, r.Claim.Revision.Specimen.Slug, r.Claim.Revision.Number,
             r.Status, r.Verdict, r.HeadlineValue,
@@ -135,9 +135,6 @@ public static class EvidenceApi
             r.Provenance == null ? null : r.Provenance.RootElement,
             r.Error, r.RequestedAt, r.StartedAt, r.FinishedAt, r.Priority, r.CancelRequestedAt, r.HeadlineChange, r.Drifted, r.Stale,
             r.Phase, r.Step, r.StepCount,
-            // 1 = next: queued runs that the worker's lease query (priority, then request time) takes before or with it.
-            r.Status == EvidenceStatus.Queued
-                ? queued.Count(o => o.Status == EvidenceStatus.Queued && (o.Priority < r.Priority || (o.Priority == r.Priority && o.RequestedAt <= r.RequestedAt)))
-                : null,
+            EvidenceRun.QueuePosition(r.Id),
             r.AttemptRecords.OrderBy(a => a.Number).Select(a => new EvidenceAttemptResponse(a.Number, a.Worker, a.StartedAt, a.EndedAt, a.Outcome, a.Error)).ToList()));
 }

@@ -4,11 +4,11 @@ using Npgsql;
 namespace Archive.Web.Evidence;
 
 /// <summary>
-/// Tells open pages that a run changed. One PostgreSQL connection per web process runs <c>LISTEN evidence_finished</c>;
-/// the worker sends <c>SELECT pg_notify('evidence_finished', '&lt;run id&gt;')</c> after saving a run (and cancelling
-/// sends it too). Each <see cref="EvidenceRunLive"/> island subscribes to its own run only, so a notification wakes the
-/// islands that show that run and no others. A dropped connection is reopened with backoff; a run that finishes
-/// meanwhile is caught by the island's own polling while its run is pending.
+/// Tells open pages that a run changed. One PostgreSQL connection per web process listens on
+/// <c>evidence_progress</c> (the worker leased the run or reached a step) and <c>evidence_finished</c> (it saved the
+/// run; cancelling sends it too); payloads are run ids. Each <see cref="EvidenceRunLive"/> island subscribes to its own
+/// run only, so a notification wakes the islands that show that run and no others. A dropped connection is reopened
+/// with backoff; what changed meanwhile is caught by the island's slow re-read.
 /// </summary>
 public sealed class EvidenceNotifications(IConfiguration configuration, ILogger<EvidenceNotifications> logger) : BackgroundService
 {
@@ -62,7 +62,7 @@ public sealed class EvidenceNotifications(IConfiguration configuration, ILogger<
                 {
                     if (Guid.TryParse(e.Payload, out var id)) Raise(id);
                 };
-                await using (var listen = new NpgsqlCommand($"LISTEN {EvidenceChannels.Finished}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {EvidenceChannels.Finished}; LISTEN {EvidenceChannels.Progress}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
@@ -77,7 +77,7 @@ public sealed class EvidenceNotifications(IConfiguration configuration, ILogger<
             catch (Exception ex)
             {
                 IsListening = false;
-                logger.LogWarning(ex, "LISTEN {Channel} failed; retrying in {Delay}.", EvidenceChannels.Finished, backoff);
+                logger.LogWarning(ex, "LISTEN {Channels} failed; retrying in {Delay}.", $"{EvidenceChannels.Finished}, {EvidenceChannels.Progress}", backoff);
                 try { await Task.Delay(backoff, stoppingToken); } catch (OperationCanceledException) { break; }
                 backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
             }

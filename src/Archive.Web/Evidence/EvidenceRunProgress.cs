@@ -20,17 +20,13 @@ public sealed record EvidenceRunProgress(
 
 public static class EvidenceRunProgressQuery
 {
-    /// <summary>One query of the run's row (and, while it is queued, a count of the runs ahead of it). It reads nothing
-    /// but evidence_runs, so it stays cheap when an island polls it.</summary>
+    /// <summary>One query of the run's row (and, while it is queued, its place in the queue). It reads nothing but
+    /// evidence_runs, so it stays cheap when an island reads it.</summary>
     /// <returns>Null when there is no such run.</returns>
     public static Task<EvidenceRunProgress?> LoadAsync(ArchiveDbContext db, Guid runId, CancellationToken ct) =>
         db.EvidenceRuns.AsNoTracking()
             .Where(r => r.Id == runId)
             .Select(r => new EvidenceRunProgress(r.Status, r.Verdict, r.HeadlineValue, r.Phase, r.Step, r.StepCount,
-                // 1 = next, in the order of the worker's lease query (priority, then request time), as the API's QueuePosition.
-                r.Status == EvidenceStatus.Queued
-                    ? db.EvidenceRuns.Count(o => o.Status == EvidenceStatus.Queued
-                        && (o.Priority < r.Priority || (o.Priority == r.Priority && o.RequestedAt <= r.RequestedAt)))
-                    : null))
+                EvidenceRun.QueuePosition(r.Id)))
             .SingleOrDefaultAsync(ct);
 }

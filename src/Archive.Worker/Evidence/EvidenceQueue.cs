@@ -51,6 +51,8 @@ public static class EvidenceQueue
             UPDATE evidence_run_attempts SET ended_at = now(), outcome = 'LeaseLost' WHERE run_id = {run.Id} AND ended_at IS NULL;
             INSERT INTO evidence_run_attempts (run_id, number, worker, started_at) VALUES ({run.Id}, {run.Attempt}, {worker}, now());
             """, ct);
+        // Delivered at commit, when the row says Running: the run's page shows the worker's first step.
+        await NotifyAsync(db, EvidenceChannels.Progress, run.Id, ct);
         await transaction.CommitAsync(ct);
         return run;
     }
@@ -96,11 +98,14 @@ public static class EvidenceQueue
     }
 
     /// <summary>Records which step the run is at, while this worker holds it (the page and the API show it live).</summary>
-    public static Task ReportPhaseAsync(ArchiveDbContext db, LeasedRun run, string worker, string phase, int step, CancellationToken ct) =>
-        db.Database.ExecuteSqlAsync($"""
+    public static async Task ReportPhaseAsync(ArchiveDbContext db, LeasedRun run, string worker, string phase, int step, CancellationToken ct)
+    {
+        var updated = await db.Database.ExecuteSqlAsync($"""
             UPDATE evidence_runs SET phase = {phase}, step = {step}, step_count = {EvidencePhases.Count}
             WHERE id = {run.Id} AND lease_owner = {worker} AND status = 'Running'
             """, ct);
+        if (updated == 1) await NotifyAsync(db, EvidenceChannels.Progress, run.Id, ct);
+    }
 
     public static Task CloseAttemptAsync(ArchiveDbContext db, LeasedRun run, EvidenceAttemptOutcome outcome, string? error, CancellationToken ct) =>
         db.Database.ExecuteSqlAsync($"""
