@@ -45,7 +45,7 @@ public static class SaeFeatureMeasures
     };
 
     /// <summary>The model's activations at <paramref name="hookName"/> for every sequence: [n_seq, n_pos, ...] on the CPU.</summary>
-    public static Tensor HookActivations(HookedTransformer model, int[][] tokens, string hookName, int batchSequences = 16)
+    public static Tensor HookActivations(HookedTransformer model, int[][] tokens, string hookName, int batchSequences = 64)
     {
         if (!HookName.TryParse(hookName, out var hook)) throw new InvalidDataException($"'{hookName}' is not a hook point of this engine.");
         var parts = new List<Tensor>();

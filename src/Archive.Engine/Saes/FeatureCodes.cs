@@ -88,20 +88,35 @@ public sealed class SparseFeatureCodes : IFeatureCodes
         var rowStart = new long[nTokens + 1];
         var columns = new List<int[]>();
         var values = new List<float[]>();
-        long entries = 0;
+        var flat = activations.reshape([nTokens, .. activations.shape[2..]]);
         for (long start = 0; start < nTokens; start += chunkTokens)
         {
             using var scope = NewDisposeScope();
             var length = Math.Min(chunkTokens, nTokens - start);
-            var f = dense.Tokens(start, length).cpu();
-            var at = f.nonzero(); // [nnz, 2] (row, column), row-major order
-            var rows = at[.., 0].data<long>().ToArray();
-            var cols = at[.., 1].to_type(int32).data<int>().ToArray();
-            var vals = f.index([at[.., 0], at[.., 1]]).data<float>().ToArray();
+            long[] rows;
+            Tensor cols, vals;
+            if (sae.cfg.architecture == SaeLensConfig.TopK)
+            {
+                // The top k of each row are the only candidates: no dense f, no search for its non-zeros.
+                using var _ = no_grad();
+                var (v, i) = sae.EncodeTopK(flat.narrow(0, start, length).to(sae.device));
+                var kept = v.gt(0).cpu();
+                var k = v.shape[^1];
+                rows = (arange(length, int64).unsqueeze(1).expand(length, k)).masked_select(kept).data<long>().ToArray();
+                cols = i.cpu().masked_select(kept);
+                vals = v.to_type(float32).cpu().masked_select(kept);
+            }
+            else
+            {
+                var f = dense.Tokens(start, length).cpu();
+                var at = f.nonzero(); // [nnz, 2] (row, column), row-major order
+                rows = at[.., 0].data<long>().ToArray();
+                cols = at[.., 1];
+                vals = f.index([at[.., 0], at[.., 1]]);
+            }
             foreach (var row in rows) rowStart[start + row + 1]++;
-            columns.Add(cols);
-            values.Add(vals);
-            entries += cols.Length;
+            columns.Add(cols.to_type(int32).data<int>().ToArray());
+            values.Add(vals.data<float>().ToArray());
         }
         for (long t = 0; t < nTokens; t++) rowStart[t + 1] += rowStart[t];
         return new SparseFeatureCodes(dense.SequenceCount, dense.SequenceLength, dense.DSae, rowStart,

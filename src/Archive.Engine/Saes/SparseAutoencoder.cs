@@ -157,6 +157,26 @@ public sealed class SparseAutoencoder : nn.Module<Tensor, Tensor>
         return Activate(hidden_pre).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// A TopK SAE's f without its zeros: the ReLU'd k largest pre-activations of each input and their feature indices,
+    /// both [..., k] (unsorted). <see cref="Activate"/> scatters exactly these into a dense f; callers that keep f sparse
+    /// (<see cref="SparseFeatureCodes"/>) skip that and the search for the non-zeros.
+    /// </summary>
+    public (Tensor Values, Tensor Indices) EncodeTopK(Tensor x)
+    {
+        if (cfg.architecture != SaeLensConfig.TopK) throw new InvalidOperationException("EncodeTopK is for TopK SAEs.");
+        using var scope = NewDisposeScope();
+        var (values, indices) = TopK(matmul(ProcessInput(x, out _), W_enc) + b_enc);
+        return (values.MoveToOuterDisposeScope(), indices.MoveToOuterDisposeScope());
+    }
+
+    private (Tensor Values, Tensor Indices) TopK(Tensor hidden_pre)
+    {
+        if (cfg.rescale_acts_by_decoder_norm) hidden_pre = hidden_pre * W_dec.norm(1);
+        var (values, indices) = topk(hidden_pre, cfg.k!.Value, dim: -1, largest: true, sorted: false);
+        return (nn.functional.relu(values), indices);
+    }
+
     /// <summary>The architecture's activation function applied to hidden_pre [..., d_sae].</summary>
     public Tensor Activate(Tensor hidden_pre)
     {
@@ -165,9 +185,8 @@ public sealed class SparseAutoencoder : nn.Module<Tensor, Tensor>
         switch (cfg.architecture)
         {
             case SaeLensConfig.TopK:
-                if (cfg.rescale_acts_by_decoder_norm) hidden_pre = hidden_pre * W_dec.norm(1);
-                var (values, indices) = topk(hidden_pre, cfg.k!.Value, dim: -1, largest: true, sorted: false);
-                f = zeros_like(hidden_pre).scatter(-1, indices, nn.functional.relu(values));
+                var (values, indices) = TopK(hidden_pre);
+                f = zeros_like(hidden_pre).scatter(-1, indices, values);
                 break;
             case SaeLensConfig.JumpReLU:
                 f = nn.functional.relu(hidden_pre) * hidden_pre.gt(threshold!).to(hidden_pre.dtype);

@@ -44,9 +44,24 @@ public sealed class EvidenceWorker(
     {
         var o = options.Value;
         _ = ListenAsync(stoppingToken);
+        await WarmUpAsync(stoppingToken);
         logger.LogInformation("Evidence worker {Worker} started on {Device} (libtorch {LibTorch}), {Concurrency} run(s) at a time.",
             o.WorkerName, Engine.EngineDevice.Name, Engine.EngineDevice.LibTorchVersion, o.Concurrency);
         await Task.WhenAll(Enumerable.Range(0, o.Concurrency).Select(_ => SlotAsync(stoppingToken)));
+    }
+
+    private async Task WarmUpAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<EvidenceRunner>().WarmUpAsync(stoppingToken);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            // Only an optimisation: the first run compiles what this did not.
+            logger.LogWarning("Warming up the database queries failed ({Reason}); the first run will do it.", ex.Message);
+        }
     }
 
     private async Task SlotAsync(CancellationToken stoppingToken)
