@@ -13,3 +13,26 @@ public static class EngineDevice
     /// <summary>The libtorch version TorchSharp loaded, for provenance records.</summary>
     public static string LibTorchVersion => torch.__version__;
 }
+
+/// <summary>
+/// Runs each kind of operation the evidence methods use once, on small tensors, so the first real run does not pay for
+/// the native thread pools' start-up and the first-call costs of each kernel and its managed wrapper.
+/// </summary>
+public static class EngineWarmUp
+{
+    public static void Run()
+    {
+        using var _ = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var device = EngineDevice.Default;
+        var x = torch.randn([8, 64, 64], generator: new torch.Generator(0), device: device);
+        var w = torch.randn([64, 256], generator: new torch.Generator(1), device: device);
+        var h = x.matmul(w);                                                       // projections
+        var scores = x.matmul(x.transpose(1, 2)).masked_fill(torch.ones(64, 64, torch.ScalarType.Bool, device).triu(1), double.NegativeInfinity);
+        scores.softmax(-1).sum().item<float>();                                     // attention
+        (0.5 * h * (1.0 + ((h + 0.044715 * h.pow(3)) * Math.Sqrt(2.0 / Math.PI)).tanh())).mean().item<float>(); // gelu_new
+        var (values, indices) = h.reshape(-1, 256).topk(8, dim: -1, largest: true, sorted: false); // TopK SAEs
+        torch.nn.functional.relu(values).gt(0).cpu().masked_select(torch.ones_like(values, torch.ScalarType.Bool).cpu()).sum().item<float>();
+        h.reshape(-1, 256).log_softmax(-1).gather(1, indices[.., ..1]).mean().item<float>(); // losses
+    }
+}

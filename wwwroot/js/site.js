@@ -4,7 +4,8 @@
 //  - hovering or focusing a circuit-diagram node highlights its edges and neighbours and dims the rest,
 //  - the library's filter selects submit on change,
 //  - on feature dashboards, hovering a token of an activating context (or moving through a focused context with the
-//    arrow keys) shows its activation in a tooltip.
+//    arrow keys) shows its activation in a tooltip,
+//  - elements with data-module get their ES module mounted (attribution-graph drawings: js/graph-view.js).
 // Enhancement runs on first load and again after each Blazor enhanced navigation ('enhancedload').
 (() => {
   'use strict';
@@ -32,9 +33,23 @@
     });
   }
 
+  // A page whose drawing is an ES module names it in data-module (a fingerprinted address); the module exports
+  // mount(element). Enhanced navigation does not run the new page's scripts, hence this; and when it merges a page
+  // into the same element, data-mounted goes with the old attributes and the module mounts again.
+  function mountModules(root) {
+    root.querySelectorAll('[data-module]').forEach((el) => {
+      if (el.dataset.mounted === 'true') return;
+      el.dataset.mounted = 'true';
+      import(new URL(el.dataset.module, document.baseURI).href)
+        .then((module) => module.mount(el))
+        .catch((error) => console.error('Could not load', el.dataset.module, error));
+    });
+  }
+
   function enhance() {
     renderMath(document);
     highlightCode(document);
+    mountModules(document);
   }
 
   // Circuit diagrams: event delegation, so it survives enhanced navigation without rebinding.

@@ -104,7 +104,7 @@ public static class SaeFeatureMeasures
         using (var outer = NewDisposeScope())
         {
             var mask = tensor(maskValues, [n, m]);
-            var index = tensor(features.Select(f => (long)f).ToArray());
+            var featureIds = features.Select(f => (long)f).ToArray();
             var sAll = zeros(m, float64);
             var sMask = zeros(m, float64);
             var mx = zeros(m, float32);
@@ -117,7 +117,7 @@ public static class SaeFeatureMeasures
             {
                 using var scope = NewDisposeScope();
                 var length = Math.Min(chunkTokens, n - start);
-                var f = codes.Tokens(start, length).cpu().index_select(1, index); // [chunk, m]
+                var f = codes.Columns(start, length, featureIds).cpu(); // [chunk, m]
                 var mk = mask.narrow(0, start, length);
                 sAll.add_(f.sum(0, type: float64));
                 sMask.add_((f * mk).sum(0, type: float64));

@@ -23,6 +23,12 @@ public interface IFeatureCodes
 
     /// <summary>f for whole sequences: [sequences.Length, n_pos, d_sae], float32, on <see cref="Device"/>.</summary>
     Tensor Sequences(long[] sequences);
+
+    /// <summary>f of the chosen <paramref name="features"/> only, for flat tokens [start, start + length): [length, m].</summary>
+    Tensor Columns(long start, long length, long[] features) => Tokens(start, length).index_select(1, tensor(features).to(Device));
+
+    /// <summary>How many tokens each feature is active on (f &gt; 0), when known without a pass over the tokens.</summary>
+    long[]? ActiveCounts => null;
 }
 
 /// <summary>f = <c>sae.Encode(activations)</c>, computed for each block when asked for.</summary>
@@ -146,5 +152,30 @@ public sealed class SparseFeatureCodes : IFeatureCodes
         using var scope = NewDisposeScope();
         var blocks = sequences.Select(s => Tokens(s * SequenceLength, SequenceLength).unsqueeze(0)).ToList();
         return cat(blocks, 0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Read straight from the stored entries: a feature's column costs one look at each entry, not a dense block.</summary>
+    public Tensor Columns(long start, long length, long[] features)
+    {
+        var position = new Dictionary<int, int>(features.Length);
+        for (var j = 0; j < features.Length; j++) position.TryAdd((int)features[j], j);
+        var m = features.Length;
+        var result = new float[length * m];
+        for (long r = 0; r < length; r++)
+            for (var e = rowStart[start + r]; e < rowStart[start + r + 1]; e++)
+                if (position.TryGetValue(columns[e], out var j)) result[r * m + j] = values[e];
+        return tensor(result, [length, m]);
+    }
+
+    public long[]? ActiveCounts => activeCounts ??= CountActive();
+
+    private long[]? activeCounts;
+
+    private long[] CountActive()
+    {
+        var counts = new long[DSae];
+        for (var e = 0; e < columns.Length; e++)
+            if (values[e] > 0) counts[columns[e]]++;
+        return counts;
     }
 }

@@ -365,7 +365,8 @@ public static class FeatureStatistics
         {
             // One pass over the tokens, keeping per feature: active count, histogram counts, and a running top k.
             var device = codes.Device;
-            var index = tensor(features.Select(i => (long)i).ToArray()).to(device);
+            var featureIds = features.Select(i => (long)i).ToArray();
+            var index = tensor(featureIds).to(device);
             var edgeTensor = tensor(edges).to(device);
             var activeT = zeros(sae.d_sae, int64, device);
             var histT = zeros(new long[] { features.Length, bins + 3 }, int64, device);
@@ -376,9 +377,17 @@ public static class FeatureStatistics
             {
                 using var scope = NewDisposeScope();
                 var length = Math.Min(options.ChunkTokens, nTokens - start);
-                var f = codes.Tokens(start, length); // [chunk, d_sae]
-                activeT.add_(f.gt(0).sum(0, type: int64));
-                var chosen = f.index_select(1, index).t();                                      // [n_features, chunk]
+                Tensor chosen; // [n_features, chunk]
+                if (codes.ActiveCounts is null)
+                {
+                    var f = codes.Tokens(start, length); // [chunk, d_sae]
+                    activeT.add_(f.gt(0).sum(0, type: int64));
+                    chosen = f.index_select(1, index).t();
+                }
+                else
+                {
+                    chosen = codes.Columns(start, length, featureIds).to(device).t();
+                }
                 maxT.copy_(maximum(maxT, chosen.amax([1L])));
 
                 // log10 bins (in float64): slot 0 below the first edge, 1..bins the bins (last edge inclusive),
@@ -398,7 +407,7 @@ public static class FeatureStatistics
                     topI.copy_(newI);
                 }
             }
-            active = activeT.cpu().data<long>().ToArray();
+            active = codes.ActiveCounts ?? activeT.cpu().data<long>().ToArray();
             histogram = histT.cpu().data<long>().ToArray();
             maxima = maxT.cpu().data<float>().ToArray();
             topValues = topV.cpu().data<float>().ToArray();

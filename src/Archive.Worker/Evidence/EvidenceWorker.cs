@@ -56,11 +56,12 @@ public sealed class EvidenceWorker(
         {
             await using var scope = scopes.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<EvidenceRunner>().WarmUpAsync(stoppingToken);
+            await Task.Run(Engine.EngineWarmUp.Run, stoppingToken);
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
             // Only an optimisation: the first run compiles what this did not.
-            logger.LogWarning("Warming up the database queries failed ({Reason}); the first run will do it.", ex.Message);
+            logger.LogWarning("Warming up failed ({Reason}); the first run will do it.", ex.Message);
         }
     }
 

@@ -65,8 +65,9 @@ public sealed class ArchiveFixture : IAsyncLifetime
             web.UseEnvironment("Testing");
             web.UseSetting("ConnectionStrings:Archive", ConnectionString);
             web.UseSetting("Blobs:Directory", BlobDirectory);
-            // Every test calls from 127.0.0.1: the per-address limit would otherwise count the whole run as one client.
+            // Every test calls from 127.0.0.1: the per-address limits would otherwise count the whole run as one client.
             web.UseSetting("Archive:EvidenceRequestsPerMinute", "10000");
+            web.UseSetting("Archive:GraphUploadsPerMinute", "10000");
         });
         factory.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
         factory.StartServer();

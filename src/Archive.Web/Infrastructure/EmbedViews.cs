@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace Archive.Web.Infrastructure;
+
+/// <summary>
+/// Embeddable views (<c>?embed=true</c>): a page without the site's header and footer, for blog posts, as Neuronpedia
+/// offers. Only a page that has such a view lets other sites frame it, and only for that response; every other
+/// response keeps whatever framing policy the site sends.
+/// </summary>
+public static class EmbedViews
+{
+    public const string QueryKey = "embed";
+
+    public static bool IsRequested(string uri) =>
+        Uri.TryCreate(uri, UriKind.Absolute, out var parsed)
+        && QueryHelpers.ParseQuery(parsed.Query).TryGetValue(QueryKey, out var value)
+        && bool.TryParse(value.ToString(), out var embed) && embed;
+
+    /// <summary>
+    /// Lets any site frame this response: <c>frame-ancestors *</c> in its Content-Security-Policy (added to a policy
+    /// already there, or replacing its frame-ancestors), and no X-Frame-Options. The site's pages carry
+    /// <c>X-Frame-Options: SAMEORIGIN</c> from antiforgery, which sets it while the page renders, after the page's own
+    /// code ran; so this applies as the headers go out.
+    /// </summary>
+    public static void AllowFraming(HttpResponse response)
+    {
+        if (response.HasStarted) throw new InvalidOperationException("Framing must be allowed before the response starts.");
+        response.OnStarting(() =>
+        {
+            response.Headers.Remove(HeaderNames.XFrameOptions);
+            var directives = response.Headers.ContentSecurityPolicy.ToString()
+                .Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Where(d => !d.StartsWith("frame-ancestors", StringComparison.OrdinalIgnoreCase))
+                .Append("frame-ancestors *");
+            response.Headers.ContentSecurityPolicy = string.Join("; ", directives);
+            return Task.CompletedTask;
+        });
+    }
+}
