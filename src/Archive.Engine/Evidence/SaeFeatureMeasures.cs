@@ -115,6 +115,7 @@ public static class SaeFeatureMeasures
             var ti = full(new long[] { m, k }, -1L, int64);
             for (long start = 0; start < n; start += chunkTokens)
             {
+                EngineCancellation.ThrowIfRequested();
                 using var scope = NewDisposeScope();
                 var length = Math.Min(chunkTokens, n - start);
                 var f = codes.Columns(start, length, featureIds).cpu(); // [chunk, m]

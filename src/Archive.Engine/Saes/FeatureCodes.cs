@@ -97,6 +97,7 @@ public sealed class SparseFeatureCodes : IFeatureCodes
         var flat = activations.reshape([nTokens, .. activations.shape[2..]]);
         for (long start = 0; start < nTokens; start += chunkTokens)
         {
+            EngineCancellation.ThrowIfRequested();
             using var scope = NewDisposeScope();
             var length = Math.Min(chunkTokens, nTokens - start);
             long[] rows;

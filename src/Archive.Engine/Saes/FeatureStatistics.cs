@@ -375,6 +375,7 @@ public static class FeatureStatistics
             var topI = full(new long[] { features.Length, k }, -1L, int64, device);
             for (long start = 0; start < nTokens; start += options.ChunkTokens)
             {
+                EngineCancellation.ThrowIfRequested();
                 using var scope = NewDisposeScope();
                 var length = Math.Min(options.ChunkTokens, nTokens - start);
                 Tensor chosen; // [n_features, chunk]

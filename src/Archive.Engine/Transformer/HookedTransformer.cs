@@ -365,6 +365,7 @@ public sealed class HookedTransformer : IDisposable
 
         for (int l = 0; l < _blocks.Length; l++)
         {
+            EngineCancellation.ThrowIfRequested();
             if (l == stopAtLayer) return resid;
             var blk = _blocks[l];
             resid = H(HookName.ResidPre(l), resid);

@@ -8,6 +8,7 @@ using Archive.Data.Evidence;
 using Archive.Data.Specimens;
 using Archive.Engine;
 using Archive.Engine.Evidence;
+using Archive.Engine.Models;
 using Archive.Formats.Claims;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -36,8 +37,8 @@ public sealed class EvidenceRunner(
     /// Runs a leased run to its end. A record (any verdict, or an error the claim itself causes) is stored and the attempt
     /// completed; an infrastructure failure sends the run back to the queue with a backoff, or ends it as an error after
     /// the last attempt. Every write is conditional on still holding the lease. <paramref name="abort"/> (cancelled,
-    /// lease lost, worker stopping) is honoured between steps: a method already computing finishes first, since methods
-    /// share the loaded model.
+    /// lease lost, worker stopping) is honoured between steps and, inside the engine, between transformer blocks and
+    /// between chunks of long loops (<see cref="EngineCancellation"/>), so a cancelled run stops within moments.
     /// </summary>
     public async Task ExecuteAsync(LeasedRun leased, CancellationToken abort)
     {
@@ -57,7 +58,12 @@ public sealed class EvidenceRunner(
             var modelHash = ContentHash.Parse(target.Sha256);
             using var turn = await models.TakeTurnAsync(modelHash, abort);
             EvidenceContext context;
-            if (Archive.Engine.Superposition.ToyModelFile.IsTransformer(target.Architecture))
+            if (ModelArchitectures.IsConvNet(target.Architecture))
+            {
+                var (net, path) = await models.GetConvNetAsync(modelHash, abort);
+                context = new EvidenceContext(spec, path, target.Sha256, null) { ConvNet = net };
+            }
+            else if (ModelArchitectures.IsTransformer(target.Architecture))
             {
                 var (model, path) = await models.GetAsync(modelHash, abort);
                 context = new EvidenceContext(spec, path, target.Sha256, model);
@@ -69,7 +75,11 @@ public sealed class EvidenceRunner(
             loadedAt = stopwatch.Elapsed;
             await EvidenceQueue.ReportPhaseAsync(db, leased, worker, EvidencePhases.Computing, 2, abort);
             // The engine is synchronous and CPU/GPU-bound: keep it off the host's threads.
-            var outcome = await Task.Run(() => method.Run(context), CancellationToken.None);
+            var outcome = await Task.Run(() =>
+            {
+                // A cancel, a lost lease or a stopping worker stops the engine at its next block or chunk.
+                using (EngineCancellation.Use(abort)) return method.Run(context);
+            }, CancellationToken.None);
             computedAt = stopwatch.Elapsed;
             abort.ThrowIfCancellationRequested();
             run.HeadlineValue = outcome.Headline;
