@@ -15,6 +15,10 @@ if (args is [] or ["--help" or "-h" or "help", ..])
           archive-specimens import <folder>
                                          import the specimen bundles in <folder> into the archive (idempotent) and
                                          queue their claims for the evidence worker
+          archive-specimens import-neuronpedia <folder-or-zip> --dictionary <slug>
+                                         replace the features (statistics, top contexts, explanations) of dictionary
+                                         <slug> with those of a Neuronpedia export ({modelId}/{sourceId}/features/...);
+                                         the dictionary itself (cfg.json, weights) must be imported first
 
         Configuration (environment variables): ConnectionStrings__Archive and Blobs__* (the blob store), as for the
         site and the worker. See the README.
@@ -27,6 +31,13 @@ if (args is ["build", ..])
     using var cancel = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
     return BuildCommand.Run(args[1..], cancel.Token);
+}
+
+if (args is ["import-neuronpedia", ..])
+{
+    using var cancel = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+    return await NeuronpediaImportCommand.RunAsync(args[1..], cancel.Token);
 }
 
 if (args is not ["import", var folder])

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Archive.Data;
 using Archive.Data.Circuits;
+using Archive.Data.Specimens;
 using Archive.Web.Specimens;
 using Microsoft.EntityFrameworkCore;
 
@@ -92,6 +93,8 @@ public sealed record CircuitUse(string SpecimenSlug, string SpecimenTitle, int R
     public string Url => $"/specimens/{Uri.EscapeDataString(SpecimenSlug)}/revisions/{RevisionNumber}#circuit-{CircuitSlug}";
 }
 
+/// <summary>A feature's dashboard: its <see cref="FeatureRecord"/> (the same JSON as a line of the bulk download), with its
+/// dictionary, the circuits using it and its neighbours in index order.</summary>
 public sealed record FeatureResponse(
     DictionaryResponse Dictionary,
     int Index,
@@ -105,7 +108,8 @@ public sealed record FeatureResponse(
     IReadOnlyList<ActivationContext> TopActivations,
     IReadOnlyList<CircuitUse> Circuits,
     int? Previous,
-    int? Next);
+    int? Next)
+    : FeatureRecord(Index, Explanation, Density, MaxActivation, Histogram, PositiveLogits, NegativeLogits, SimilarFeatures, TopActivations);
 
 /// <summary>
 /// Reads for the dictionary pages and API: plain no-tracking projections, a fixed number of queries per page. The
@@ -197,33 +201,15 @@ public static class DictionaryQueries
     public static async Task<FeatureResponse?> LoadFeatureAsync(ArchiveDbContext db, string slug, int index, CancellationToken ct)
     {
         if (await FindAsync(db, slug, ct) is not { } found) return null;
-        var feature = await db.Features.AsNoTracking()
-            .Where(f => f.FeatureDictionaryId == found.Id && f.Index == index)
-            .Select(f => new { f.Id, f.Explanation, f.Density, f.MaxActivation, f.HistogramJson, f.PositiveLogitsJson, f.NegativeLogitsJson, f.SimilarFeaturesJson })
-            .SingleOrDefaultAsync(ct);
-        if (feature is null) return null;
-
-        var contexts = await db.FeatureActivations.AsNoTracking()
-            .Where(a => a.FeatureId == feature.Id)
-            .OrderBy(a => a.Rank)
-            .Select(a => new ActivationContext(a.Rank, a.MaxValue, a.MaxTokenIndex, a.Tokens, a.Values))
-            .ToListAsync(ct);
-
-        var similar = ReadSimilar(feature.SimilarFeaturesJson);
-        var similarIndices = similar.Select(s => s.Index).ToList();
-        var explanations = similarIndices.Count == 0
-            ? []
-            : await db.Features.AsNoTracking()
-                .Where(f => f.FeatureDictionaryId == found.Id && similarIndices.Contains(f.Index))
-                .Select(f => new { f.Index, f.Explanation })
-                .ToDictionaryAsync(f => f.Index, f => f.Explanation, ct);
-        similar = similar.Select(s => s with { Explanation = explanations.GetValueOrDefault(s.Index), HasDashboard = explanations.ContainsKey(s.Index) }).ToList();
+        // The same read as the bulk download's, so a feature's JSON is the same in both.
+        var page = await FeatureRecords.ReadPageAsync(db, found.Id, index, 1, FeatureParts.All, ct);
+        if (page is not [{ } feature] || feature.Index != index) return null;
 
         var circuits = await (
                 from n in db.CircuitNodes.AsNoTracking()
                 where n.Kind == CircuitNodeKind.Feature && n.FeatureDictionaryId == found.Id && n.Index == index
                 join c in db.Circuits on n.CircuitId equals c.Id
-                where SpecimenPageQuery.PublicStatuses.Contains(c.Revision.Specimen.Status)
+                where SpecimenVisibility.Viewable.Contains(c.Revision.Specimen.Status)
                 orderby c.Revision.Specimen.Slug, c.Revision.Number descending, c.Slug, n.Key
                 select new CircuitUse(c.Revision.Specimen.Slug, c.Revision.Specimen.Title, c.Revision.Number,
                     c.Revision.Specimen.CurrentRevisionId == c.RevisionId, c.Slug, c.Title, n.Key, n.Label, n.Activation, n.Influence))
@@ -235,8 +221,8 @@ public static class DictionaryQueries
             .OrderBy(f => f.Index).Select(f => (int?)f.Index).FirstOrDefaultAsync(ct);
 
         return new FeatureResponse(found.Dictionary, index, feature.Explanation, feature.Density, feature.MaxActivation,
-            ReadHistogram(feature.HistogramJson), ReadLogits(feature.PositiveLogitsJson), ReadLogits(feature.NegativeLogitsJson),
-            similar, contexts, circuits, previous, next);
+            feature.Histogram, feature.PositiveLogits, feature.NegativeLogits, feature.SimilarFeatures, feature.TopActivations,
+            circuits, previous, next);
     }
 
     internal static string EscapeLike(string s) => s.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");

@@ -1,9 +1,10 @@
-using Archive.Web.Infrastructure;
 using System.Text.Json;
 using Archive.Data;
 using Archive.Data.Blobs;
 using Archive.Data.Evidence;
+using Archive.Data.Specimens;
 using Archive.Web.Files;
+using Archive.Web.Infrastructure;
 using Archive.Web.Specimens;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -69,7 +70,7 @@ public static class EvidenceApi
         ArchiveDbContext db, int claimId, CancellationToken ct)
     {
         var exists = await db.Claims.AsNoTracking()
-            .AnyAsync(c => c.Id == claimId && SpecimenPageQuery.PublicStatuses.Contains(c.Revision.Specimen.Status), ct);
+            .AnyAsync(c => c.Id == claimId && SpecimenVisibility.Viewable.Contains(c.Revision.Specimen.Status), ct);
         if (!exists) return SpecimensApi.NotFoundProblem($"No public claim {claimId}.");
         var request = await EvidenceRequests.QueueAsync(db, claimId, "api", EvidencePriority.Person, ct);
         if (!request.Created)
@@ -83,7 +84,7 @@ public static class EvidenceApi
     public static async Task<Results<Accepted<EvidenceRunResponse>, ProblemHttpResult>> CancelEvidenceRun(ArchiveDbContext db, Guid id, CancellationToken ct)
     {
         var visible = await db.EvidenceRuns.AsNoTracking()
-            .AnyAsync(r => r.Id == id && SpecimenPageQuery.PublicStatuses.Contains(r.Claim.Revision.Specimen.Status), ct);
+            .AnyAsync(r => r.Id == id && SpecimenVisibility.Viewable.Contains(r.Claim.Revision.Specimen.Status), ct);
         if (!visible) return SpecimensApi.NotFoundProblem($"No evidence run {id}.");
         if (!await EvidenceRequests.CancelAsync(db, id, ct))
         {
@@ -98,7 +99,7 @@ public static class EvidenceApi
     {
         if (!ContentHash.TryParse(sha256, out var hash)) return SpecimensApi.NotFoundProblem($"'{sha256}' is not a sha256.");
         var inputs = await db.EvidenceRuns.AsNoTracking()
-            .Where(r => r.Id == id && SpecimenPageQuery.PublicStatuses.Contains(r.Claim.Revision.Specimen.Status))
+            .Where(r => r.Id == id && SpecimenVisibility.Viewable.Contains(r.Claim.Revision.Specimen.Status))
             .Select(r => r.Inputs).SingleOrDefaultAsync(ct);
         if (inputs is null || !NamesFile(inputs.RootElement, hash.Hex)) return SpecimensApi.NotFoundProblem($"Evidence run {id} names no input {hash}.");
         var size = await db.Blobs.AsNoTracking().Where(b => b.Sha256 == hash.Hex).Select(b => (long?)b.SizeBytes).SingleOrDefaultAsync(ct);

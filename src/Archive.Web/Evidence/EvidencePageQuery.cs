@@ -104,7 +104,7 @@ public static class EvidencePageQuery
     public static async Task<EvidencePageData?> LoadAsync(ArchiveDbContext db, Guid id, CancellationToken ct)
     {
         var row = await db.EvidenceRuns.AsNoTracking()
-            .Where(r => r.Id == id && SpecimenPageQuery.PublicStatuses.Contains(r.Claim.Revision.Specimen.Status))
+            .Where(r => r.Id == id && SpecimenVisibility.Viewable.Contains(r.Claim.Revision.Specimen.Status))
             .Select(r => new
             {
                 Run = new EvidenceRunView(

@@ -1,6 +1,7 @@
-using Archive.Web.Infrastructure;
 using Archive.Data;
 using Archive.Data.Evidence;
+using Archive.Data.Specimens;
+using Archive.Web.Infrastructure;
 using Archive.Web.Specimens;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -33,7 +34,7 @@ public static class EvidenceRerunForm
     {
         if (!await antiforgery.IsRequestValidAsync(http)) return InvalidForm();
         var visible = await db.EvidenceRuns.AsNoTracking()
-            .AnyAsync(r => r.Id == id && SpecimenPageQuery.PublicStatuses.Contains(r.Claim.Revision.Specimen.Status), ct);
+            .AnyAsync(r => r.Id == id && SpecimenVisibility.Viewable.Contains(r.Claim.Revision.Specimen.Status), ct);
         if (!visible) return TypedResults.NotFound();
         await EvidenceRequests.CancelAsync(db, id, ct); // already finished: the page shows how it ended
         return SeeOther(http, $"/evidence/{id}");
@@ -48,7 +49,7 @@ public static class EvidenceRerunForm
     {
         if (!await antiforgery.IsRequestValidAsync(http)) return InvalidForm();
         var claimId = await db.EvidenceRuns.AsNoTracking()
-            .Where(r => r.Id == id && SpecimenPageQuery.PublicStatuses.Contains(r.Claim.Revision.Specimen.Status))
+            .Where(r => r.Id == id && SpecimenVisibility.Viewable.Contains(r.Claim.Revision.Specimen.Status))
             .Select(r => (int?)r.ClaimId).SingleOrDefaultAsync(ct);
         if (claimId is null) return TypedResults.NotFound();
         // Whether this request queued the run or one was already pending, the page to show is that run's.

@@ -49,7 +49,7 @@ public static class SpecimenRecheck
     private static async Task<List<RecheckedClaim>?> QueueAllAsync(ArchiveDbContext db, string slug, string requestedBy, CancellationToken ct)
     {
         var revisionId = await db.Specimens.AsNoTracking()
-            .Where(s => s.Slug == slug && s.Status == SpecimenStatus.Published)
+            .Where(s => s.Slug == slug && SpecimenVisibility.Listed.Contains(s.Status))
             .Select(s => s.CurrentRevisionId).SingleOrDefaultAsync(ct);
         if (revisionId is null) return null;
         var claims = await db.Claims.AsNoTracking().Where(c => c.RevisionId == revisionId).OrderBy(c => c.Key).Select(c => new { c.Id, c.Key }).ToListAsync(ct);

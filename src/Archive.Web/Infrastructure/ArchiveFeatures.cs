@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Archive.Web.Circuits;
 using Archive.Web.Dictionaries;
+using Archive.Web.Dictionaries.Exports;
 using Archive.Web.Evidence;
 using Archive.Web.Files;
 using Archive.Web.Graphs;
@@ -38,6 +39,7 @@ public static class ArchiveFeatures
         app.MapEvidenceRerunForm();
         app.MapSpecimenRecheck();
         app.MapDictionariesApi();
+        app.MapDictionaryExportsApi();
         return app;
     }
 }

@@ -81,7 +81,7 @@ public static class LibraryQuery
         // One pass over the published specimens that match the text (the only full-text match and ranking of the
         // request); counts, facets and order are then worked out from these small rows, and only the page's cards are
         // read in full. Six round trips that each re-ran the match cost more than the whole page's budget.
-        var published = db.Specimens.AsNoTracking().Where(s => s.Status == SpecimenStatus.Published);
+        var published = db.Specimens.AsNoTracking().Where(s => SpecimenVisibility.Listed.Contains(s.Status));
         if (q is not null) published = published.Where(s => s.SearchVector.Matches(EF.Functions.WebSearchToTsQuery("english", q)));
         var rows = await published
             .Select(s => new FacetRow(

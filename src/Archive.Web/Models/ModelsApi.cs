@@ -57,7 +57,7 @@ public static class ModelsApi
         var models = await query.ToListAsync(ct);
         var ids = models.Select(m => m.Id).ToList();
         var specimens = (await db.Specimens.AsNoTracking()
-                .Where(s => ids.Contains(s.ModelId) && s.Status == SpecimenStatus.Published)
+                .Where(s => ids.Contains(s.ModelId) && SpecimenVisibility.Listed.Contains(s.Status))
                 .OrderBy(s => s.Slug).Select(s => new { s.ModelId, s.Slug }).ToListAsync(ct))
             .ToLookup(s => s.ModelId, s => s.Slug);
         return models.Select(model =>

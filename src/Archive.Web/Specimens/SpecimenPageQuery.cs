@@ -76,14 +76,11 @@ public sealed record SpecimenPageData(
 /// </summary>
 public static class SpecimenPageQuery
 {
-    /// <summary>Statuses the public pages show. Retracted specimens stay visible, under a banner.</summary>
-    public static readonly SpecimenStatus[] PublicStatuses = [SpecimenStatus.Published, SpecimenStatus.Retracted];
-
     /// <returns>Null when there is no such public specimen, or no such revision of it.</returns>
     public static async Task<SpecimenPageData?> LoadAsync(ArchiveDbContext db, string slug, int? revisionNumber, CancellationToken ct)
     {
         var specimen = await db.Specimens.AsNoTracking()
-            .Where(s => s.Slug == slug && PublicStatuses.Contains(s.Status))
+            .Where(s => s.Slug == slug && SpecimenVisibility.Viewable.Contains(s.Status))
             .Select(s => new SpecimenHeader(
                 s.Id, s.Slug, s.Title, s.Summary, s.Behaviour, s.Status, s.ClaimStatus, s.Tags, s.Techniques, s.Authors,
                 s.CurrentRevisionId, s.PublishedAt, s.UpdatedAt,

@@ -73,7 +73,7 @@ public static class SpecimensApi
         http.Response.ContentType = "application/x-ndjson; charset=utf-8";
         http.Response.Headers.ContentDisposition = "attachment; filename=\"specimens.ndjson\"";
         var slugs = await db.Specimens.AsNoTracking()
-            .Where(s => s.Status == SpecimenStatus.Published)
+            .Where(s => SpecimenVisibility.Listed.Contains(s.Status))
             .OrderBy(s => s.Slug)
             .Select(s => s.Slug)
             .ToListAsync(ct);

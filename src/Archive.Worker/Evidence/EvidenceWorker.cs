@@ -44,7 +44,9 @@ public sealed class EvidenceWorker(
     {
         var o = options.Value;
         _ = ListenAsync(stoppingToken);
-        await WarmUpAsync(stoppingToken);
+        // Beside the slots, not before them: a run that arrives at once must not wait for it (and a locked table must
+        // not hold the worker at the door).
+        _ = WarmUpAsync(stoppingToken);
         logger.LogInformation("Evidence worker {Worker} started on {Device} (libtorch {LibTorch}), {Concurrency} run(s) at a time.",
             o.WorkerName, Engine.EngineDevice.Name, Engine.EngineDevice.LibTorchVersion, o.Concurrency);
         await Task.WhenAll(Enumerable.Range(0, o.Concurrency).Select(_ => SlotAsync(stoppingToken)));
