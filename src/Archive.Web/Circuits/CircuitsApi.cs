@@ -11,7 +11,7 @@ public static class CircuitsApi
 {
     public static RouteGroupBuilder MapCircuitsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/circuits").WithTags("Circuits");
+        var api = app.MapGroup("/circuits").WithTags("Circuits");
         api.MapPost("/attribution-graph", ConvertAttributionGraph).WithName(nameof(ConvertAttributionGraph))
             .WithSummary("Reads a circuit-tracer / Neuronpedia attribution graph and returns it as an archive circuit, or the reasons it cannot be read.")
             .Accepts<JsonElement>("application/json")

@@ -14,7 +14,7 @@ public static class DictionariesApi
 {
     public static RouteGroupBuilder MapDictionariesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/dictionaries").WithTags("Dictionaries");
+        var api = app.MapGroup("/dictionaries").WithTags("Dictionaries");
         api.MapGet("/", ListDictionaries).WithName(nameof(ListDictionaries));
         api.MapGet("/{slug}", GetDictionary).WithName(nameof(GetDictionary))
             .WithSummary("The dictionary's cfg.json, statistics and one page of its feature table (q, sort=index|density|max, dir=asc|desc, page).");

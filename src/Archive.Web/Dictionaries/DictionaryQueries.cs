@@ -121,7 +121,7 @@ public static class DictionaryQueries
     private static IQueryable<DictionaryResponse> Project(IQueryable<Archive.Data.Dictionaries.FeatureDictionary> query) =>
         query.Select(d => new DictionaryResponse(
             d.Slug, d.Title, d.Description, d.Model.Slug, d.Model.Name, d.HookName, d.HookLayer, d.Architecture, d.DIn, d.DSae, d.K,
-            d.Features.Count(), d.Sha256, d.SizeBytes, d.CreatedAt, "/api/dictionaries/" + d.Slug + "/download"));
+            d.Features.Count(), d.Sha256, d.SizeBytes, d.CreatedAt, "/api/v1/dictionaries/" + d.Slug + "/download"));
 
     public static Task<List<DictionaryResponse>> ListAsync(ArchiveDbContext db, CancellationToken ct) =>
         Project(db.FeatureDictionaries.AsNoTracking().OrderBy(d => d.Model.Slug).ThenBy(d => d.HookLayer).ThenBy(d => d.Slug)).ToListAsync(ct);

@@ -51,7 +51,7 @@ public static class EvidenceApi
 {
     public static RouteGroupBuilder MapEvidenceApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").WithTags("Evidence");
+        var api = app.MapGroup("").WithTags("Evidence");
         api.MapPost("/claims/{claimId:int}/evidence", RequestEvidence).WithName(nameof(RequestEvidence))
             .WithSummary("Queues a re-run of the claim's evidence; the worker picks it up at once.")
             .RequireRateLimiting(RateLimits.EvidenceRequests);
@@ -76,9 +76,9 @@ public static class EvidenceApi
         if (!request.Created)
         {
             return TypedResults.Problem($"Evidence run {request.RunId} for this claim is already queued or running.",
-                instance: $"/api/evidence/{request.RunId}", title: "Already queued", statusCode: StatusCodes.Status409Conflict);
+                instance: $"/api/v1/evidence/{request.RunId}", title: "Already queued", statusCode: StatusCodes.Status409Conflict);
         }
-        return TypedResults.Accepted($"/api/evidence/{request.RunId}", (await LoadAsync(db, request.RunId, ct))!);
+        return TypedResults.Accepted($"/api/v1/evidence/{request.RunId}", (await LoadAsync(db, request.RunId, ct))!);
     }
 
     public static async Task<Results<Accepted<EvidenceRunResponse>, ProblemHttpResult>> CancelEvidenceRun(ArchiveDbContext db, Guid id, CancellationToken ct)
@@ -88,10 +88,10 @@ public static class EvidenceApi
         if (!visible) return SpecimensApi.NotFoundProblem($"No evidence run {id}.");
         if (!await EvidenceRequests.CancelAsync(db, id, ct))
         {
-            return TypedResults.Problem($"Evidence run {id} has already finished.", instance: $"/api/evidence/{id}", title: "Already finished",
+            return TypedResults.Problem($"Evidence run {id} has already finished.", instance: $"/api/v1/evidence/{id}", title: "Already finished",
                 statusCode: StatusCodes.Status409Conflict);
         }
-        return TypedResults.Accepted($"/api/evidence/{id}", (await LoadAsync(db, id, ct))!);
+        return TypedResults.Accepted($"/api/v1/evidence/{id}", (await LoadAsync(db, id, ct))!);
     }
 
     /// <summary>Only files the record itself names are served, so the endpoint reveals nothing a record does not.</summary>

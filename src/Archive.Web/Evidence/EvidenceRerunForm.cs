@@ -12,7 +12,7 @@ namespace Archive.Web.Evidence;
 /// <summary>
 /// The evidence page's "Re-run evidence" button: a plain HTML form POST, antiforgery-checked here (a 400 problem when the
 /// token is missing or stale, rather than the exception a form-binding endpoint would raise), that queues a run through
-/// <see cref="EvidenceRequests"/> as <c>POST /api/claims/{claimId}/evidence</c> does and answers 303 See Other to the new
+/// <see cref="EvidenceRequests"/> as <c>POST /api/v1/claims/{claimId}/evidence</c> does and answers 303 See Other to the new
 /// run's page. When a run of the claim is already queued or running it goes to that one instead.
 /// </summary>
 public static class EvidenceRerunForm

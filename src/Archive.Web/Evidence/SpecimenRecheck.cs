@@ -19,18 +19,25 @@ public sealed record RecheckedClaim(int ClaimId, string ClaimKey, Guid RunId, bo
 /// </summary>
 public static class SpecimenRecheck
 {
-    public static IEndpointRouteBuilder MapSpecimenRecheck(this IEndpointRouteBuilder app)
+    /// <summary>The API endpoint, on the API's (versioned) route group.</summary>
+    public static IEndpointRouteBuilder MapSpecimenRecheckApi(this IEndpointRouteBuilder api)
     {
-        app.MapPost("/api/specimens/{slug}/evidence", RecheckSpecimen).WithName(nameof(RecheckSpecimen)).WithTags("Evidence")
+        api.MapPost("/specimens/{slug}/evidence", RecheckSpecimen).WithName(nameof(RecheckSpecimen)).WithTags("Evidence")
             .WithSummary("Queues a re-run of every claim of the specimen's current revision (bulk priority); claims already pending keep their run.")
             .RequireRateLimiting(RateLimits.EvidenceRequests);
+        return api;
+    }
+
+    /// <summary>The specimen page's form.</summary>
+    public static IEndpointRouteBuilder MapSpecimenRecheckForm(this IEndpointRouteBuilder app)
+    {
         app.MapPost("/specimens/{slug}/recheck", RecheckFromPage).RequireRateLimiting(RateLimits.EvidenceRequests).ExcludeFromDescription();
         return app;
     }
 
     public static async Task<Results<Accepted<List<RecheckedClaim>>, ProblemHttpResult>> RecheckSpecimen(ArchiveDbContext db, string slug, CancellationToken ct) =>
         await QueueAllAsync(db, slug, "api", ct) is { } queued
-            ? TypedResults.Accepted($"/api/specimens/{slug}", queued)
+            ? TypedResults.Accepted($"/api/v1/specimens/{slug}", queued)
             : SpecimensApi.NotFoundProblem($"No public specimen '{slug}'.");
 
     public static async Task<Results<StatusCodeHttpResult, NotFound, ProblemHttpResult>> RecheckFromPage(

@@ -31,7 +31,7 @@ public static class GraphsApi
 
     public static RouteGroupBuilder MapGraphsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1/graphs").WithTags("Attribution graphs");
+        var api = app.MapGroup("/graphs").WithTags("Attribution graphs");
         api.MapPost("", UploadGraph).WithName(nameof(UploadGraph))
             .WithSummary("Stores a circuit-tracer / Neuronpedia attribution graph (JSON body) and answers with its location.")
             .Accepts<JsonElement>(JsonMediaType)

@@ -31,15 +31,17 @@ public static class ArchiveFeatures
 
     public static IEndpointRouteBuilder MapArchiveApis(this IEndpointRouteBuilder app)
     {
-        app.MapSpecimensApi();
-        app.MapCircuitsApi();
-        app.MapGraphsApi();
-        app.MapModelsApi();
-        app.MapEvidenceApi();
+        var v1 = app.MapGroup(ApiVersions.V1);
+        v1.MapSpecimensApi();
+        v1.MapCircuitsApi();
+        v1.MapGraphsApi();
+        v1.MapModelsApi();
+        v1.MapEvidenceApi();
+        v1.MapSpecimenRecheckApi();
+        v1.MapDictionariesApi();
+        v1.MapDictionaryExportsApi();
         app.MapEvidenceRerunForm();
-        app.MapSpecimenRecheck();
-        app.MapDictionariesApi();
-        app.MapDictionaryExportsApi();
+        app.MapSpecimenRecheckForm();
         return app;
     }
 }

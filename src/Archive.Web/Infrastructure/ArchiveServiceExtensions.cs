@@ -4,6 +4,7 @@ using Archive.Web.Components;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Scalar.AspNetCore;
 
 namespace Archive.Web.Infrastructure;
 
@@ -43,6 +44,7 @@ public static class ArchiveServiceExtensions
             app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandlingPath = "/error", CreateScopeForErrors = true, StatusCodeSelector = StatusFor });
         }
         app.UseStatusCodePagesWithReExecute("/not-found");
+        app.UseUnversionedApiRedirects();
         // The API answers every error, its own or the framework's (415 from content-type matching, 405, 404), with
         // ProblemDetails: re-executing it as the HTML not-found page would turn a POST into a form post without a token.
         app.UseWhen(IsApi, api =>
@@ -71,6 +73,8 @@ public static class ArchiveServiceExtensions
             ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK },
         });
         app.MapOpenApi();
+        // A browsable reference of /openapi/v1.json at /scalar/v1, served from the package's own assets (no CDN).
+        app.MapScalarApiReference(options => options.WithTitle("Specimen Archive API"));
         app.MapArchiveApis();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

@@ -27,7 +27,7 @@ public static class ModelsApi
 {
     public static RouteGroupBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/models").WithTags("Models");
+        var api = app.MapGroup("/models").WithTags("Models");
         api.MapGet("/", ListModels).WithName(nameof(ListModels));
         api.MapGet("/{slug}", GetModel).WithName(nameof(GetModel));
         api.MapMethods("/{slug}/weights", [HttpMethods.Get, HttpMethods.Head], GetWeights).WithName(nameof(GetWeights))
@@ -64,7 +64,7 @@ public static class ModelsApi
         {
             using var config = System.Text.Json.JsonDocument.Parse(model.ConfigJson);
             return new ModelResponse(model.Slug, model.Name, model.Architecture, model.Description, config.RootElement.Clone(), model.ParameterCount,
-                model.WeightsFileName, model.Sha256, model.SizeBytes, model.TrainingNotes, [.. specimens[model.Id]], $"/api/models/{model.Slug}/weights");
+                model.WeightsFileName, model.Sha256, model.SizeBytes, model.TrainingNotes, [.. specimens[model.Id]], $"/api/v1/models/{model.Slug}/weights");
         }).ToList();
     }
 }

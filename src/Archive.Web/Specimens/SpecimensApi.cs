@@ -23,7 +23,7 @@ public static class SpecimensApi
 {
     public static RouteGroupBuilder MapSpecimensApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/specimens").WithTags("Specimens");
+        var api = app.MapGroup("/specimens").WithTags("Specimens");
         api.MapGet("/", ListSpecimens).WithName(nameof(ListSpecimens));
         api.MapGet("/export", ExportSpecimens).WithName(nameof(ExportSpecimens))
             .WithSummary("Every published specimen with its current revision, one JSON document per line (NDJSON).");

@@ -22,7 +22,7 @@ public sealed class AttributionGraphApiTests(ArchiveFixture archive) : IAsyncLif
     {
         using var client = archive.CreateClient();
 
-        using var graph = await client.GetFromJsonAsync<JsonDocument>("/api/specimens/induction/circuits/induction/attribution-graph");
+        using var graph = await client.GetFromJsonAsync<JsonDocument>("/api/v1/specimens/induction/circuits/induction/attribution-graph");
         var root = graph!.RootElement;
 
         var metadata = root.GetProperty("metadata");
@@ -45,10 +45,10 @@ public sealed class AttributionGraphApiTests(ArchiveFixture archive) : IAsyncLif
     public async Task Export_then_import_gives_back_the_same_circuit_with_its_labels()
     {
         using var client = archive.CreateClient();
-        var original = await client.GetStringAsync("/api/specimens/induction/circuits/induction");
-        var graph = await client.GetStringAsync("/api/specimens/induction/circuits/induction/attribution-graph");
+        var original = await client.GetStringAsync("/api/v1/specimens/induction/circuits/induction");
+        var graph = await client.GetStringAsync("/api/v1/specimens/induction/circuits/induction/attribution-graph");
 
-        using var response = await client.PostAsync("/api/circuits/attribution-graph?slug=induction", new StringContent(graph, Encoding.UTF8, "application/json"));
+        using var response = await client.PostAsync("/api/v1/circuits/attribution-graph?slug=induction", new StringContent(graph, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var imported = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         using var expected = JsonDocument.Parse(original);
@@ -67,11 +67,11 @@ public sealed class AttributionGraphApiTests(ArchiveFixture archive) : IAsyncLif
     {
         using var client = archive.CreateClient();
 
-        using var pinned = await client.GetFromJsonAsync<JsonDocument>("/api/specimens/induction/circuits/induction/attribution-graph?pinned=L0H1,L1H4");
+        using var pinned = await client.GetFromJsonAsync<JsonDocument>("/api/v1/specimens/induction/circuits/induction/attribution-graph?pinned=L0H1,L1H4");
         Assert.Equal(["L0H1", "L1H4"], pinned!.RootElement.GetProperty("qParams").GetProperty("pinnedIds").EnumerateArray().Select(p => p.GetString()));
         Assert.Equal(4, pinned.RootElement.GetProperty("nodes").GetArrayLength());
 
-        using var only = await client.GetFromJsonAsync<JsonDocument>("/api/specimens/induction/circuits/induction/attribution-graph?pinned=L0H1,L1H4&subgraph=true");
+        using var only = await client.GetFromJsonAsync<JsonDocument>("/api/v1/specimens/induction/circuits/induction/attribution-graph?pinned=L0H1,L1H4&subgraph=true");
         Assert.Equal(2, only!.RootElement.GetProperty("nodes").GetArrayLength());
         var link = Assert.Single(only.RootElement.GetProperty("links").EnumerateArray());
         Assert.Equal(0.31, link.GetProperty("weight").GetDouble());
@@ -97,7 +97,7 @@ public sealed class AttributionGraphApiTests(ArchiveFixture archive) : IAsyncLif
             """;
         using var client = archive.CreateClient();
 
-        using var response = await client.PostAsync("/api/circuits/attribution-graph", new StringContent(graph, Encoding.UTF8, "application/json"));
+        using var response = await client.PostAsync("/api/v1/circuits/attribution-graph", new StringContent(graph, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var circuit = await response.Content.ReadFromJsonAsync<JsonDocument>();
         var nodes = circuit!.RootElement.GetProperty("nodes").EnumerateArray().ToDictionary(n => n.GetProperty("id").GetString()!);
@@ -123,7 +123,7 @@ public sealed class AttributionGraphApiTests(ArchiveFixture archive) : IAsyncLif
     {
         using var client = archive.CreateClient();
 
-        using var response = await client.PostAsync("/api/circuits/attribution-graph", new StringContent(graph, Encoding.UTF8, "application/json"));
+        using var response = await client.PostAsync("/api/v1/circuits/attribution-graph", new StringContent(graph, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -136,12 +136,12 @@ public sealed class AttributionGraphApiTests(ArchiveFixture archive) : IAsyncLif
     {
         using var client = archive.CreateClient();
 
-        using var broken = await client.PostAsync("/api/circuits/attribution-graph", new StringContent("{ \"metadata\": ", Encoding.UTF8, "application/json"));
+        using var broken = await client.PostAsync("/api/v1/circuits/attribution-graph", new StringContent("{ \"metadata\": ", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
         Assert.Contains("not valid JSON", await broken.Content.ReadAsStringAsync());
 
         var huge = new StringContent("[" + new string(' ', 65 * 1024 * 1024) + "]", Encoding.UTF8, "application/json");
-        using var tooBig = await client.PostAsync("/api/circuits/attribution-graph", huge);
+        using var tooBig = await client.PostAsync("/api/v1/circuits/attribution-graph", huge);
         Assert.Equal(HttpStatusCode.BadRequest, tooBig.StatusCode);
         Assert.Equal("application/problem+json", tooBig.Content.Headers.ContentType?.MediaType);
     }

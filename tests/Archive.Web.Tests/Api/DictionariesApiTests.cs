@@ -33,16 +33,16 @@ public sealed class DictionariesApiTests(ArchiveFixture archive) : IAsyncLifetim
         await SeedAsync();
         using var client = archive.CreateClient();
 
-        using var list = await client.GetFromJsonAsync<JsonDocument>("/api/dictionaries", Ct);
+        using var list = await client.GetFromJsonAsync<JsonDocument>("/api/v1/dictionaries", Ct);
         var item = list!.RootElement.EnumerateArray().Single();
         Assert.Equal("attn-2l-resid1-topk", item.GetProperty("slug").GetString());
         Assert.Equal("attn-only-2l", item.GetProperty("modelSlug").GetString());
         Assert.Equal(4, item.GetProperty("dSae").GetInt32());
         Assert.Equal(2, item.GetProperty("k").GetInt32());
         Assert.Equal(4, item.GetProperty("featureCount").GetInt32());
-        Assert.Equal("/api/dictionaries/attn-2l-resid1-topk/download", item.GetProperty("downloadUrl").GetString());
+        Assert.Equal("/api/v1/dictionaries/attn-2l-resid1-topk/download", item.GetProperty("downloadUrl").GetString());
 
-        using var detail = await client.GetFromJsonAsync<JsonDocument>("/api/dictionaries/attn-2l-resid1-topk?q=plural", Ct);
+        using var detail = await client.GetFromJsonAsync<JsonDocument>("/api/v1/dictionaries/attn-2l-resid1-topk?q=plural", Ct);
         var root = detail!.RootElement;
         Assert.Equal("topk", root.GetProperty("config").GetProperty("architecture").GetString());
         Assert.Equal(1, root.GetProperty("stats").GetProperty("dead").GetInt32());
@@ -56,7 +56,7 @@ public sealed class DictionariesApiTests(ArchiveFixture archive) : IAsyncLifetim
         await SeedAsync();
         using var client = archive.CreateClient();
 
-        using var doc = await client.GetFromJsonAsync<JsonDocument>("/api/dictionaries/attn-2l-resid1-topk/features/0", Ct);
+        using var doc = await client.GetFromJsonAsync<JsonDocument>("/api/v1/dictionaries/attn-2l-resid1-topk/features/0", Ct);
 
         var root = doc!.RootElement;
         Assert.Equal("fires after an opening quote", root.GetProperty("explanation").GetString());
@@ -75,10 +75,10 @@ public sealed class DictionariesApiTests(ArchiveFixture archive) : IAsyncLifetim
     }
 
     [Theory]
-    [InlineData("/api/dictionaries/nope")]
-    [InlineData("/api/dictionaries/nope/features/0")]
-    [InlineData("/api/dictionaries/attn-2l-resid1-topk/features/17")]
-    [InlineData("/api/dictionaries/nope/download")]
+    [InlineData("/api/v1/dictionaries/nope")]
+    [InlineData("/api/v1/dictionaries/nope/features/0")]
+    [InlineData("/api/v1/dictionaries/attn-2l-resid1-topk/features/17")]
+    [InlineData("/api/v1/dictionaries/nope/download")]
     public async Task Unknown_things_are_problem_details_404s(string url)
     {
         await SeedAsync();
@@ -96,7 +96,7 @@ public sealed class DictionariesApiTests(ArchiveFixture archive) : IAsyncLifetim
     {
         await SeedAsync();
 
-        var response = await archive.CreateClient().GetAsync("/api/dictionaries/attn-2l-resid1-topk/download", Ct);
+        var response = await archive.CreateClient().GetAsync("/api/v1/dictionaries/attn-2l-resid1-topk/download", Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/zip", response.Content.Headers.ContentType?.MediaType);

@@ -65,7 +65,7 @@ public sealed class DictionaryExportsApiTests(ArchiveFixture archive) : IAsyncLi
         foreach (var line in lines)
         {
             var index = line.RootElement.GetProperty("index").GetInt32();
-            using var api = JsonDocument.Parse(await client.GetStringAsync($"/api/dictionaries/{Slug}/features/{index}", Ct));
+            using var api = JsonDocument.Parse(await client.GetStringAsync($"/api/v1/dictionaries/{Slug}/features/{index}", Ct));
             // A line is the per-feature answer less what places the feature (its dictionary, circuits, neighbours).
             var expected = api.RootElement.EnumerateObject().Where(p => p.Name is not ("dictionary" or "circuits" or "previous" or "next")).ToList();
             Assert.Equal(expected.Select(p => p.Name).Order(), line.RootElement.EnumerateObject().Select(p => p.Name).Order());

@@ -28,19 +28,19 @@ public sealed class EvidenceQueueApiTests(ArchiveFixture archive) : IAsyncLifeti
     public async Task A_queued_run_is_cancelled_at_once_and_a_finished_one_cannot_be()
     {
         using var client = archive.CreateClient();
-        using var queued = await client.PostAsync($"/api/claims/{claimId}/evidence", null, Ct);
+        using var queued = await client.PostAsync($"/api/v1/claims/{claimId}/evidence", null, Ct);
         var runId = (await queued.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
 
-        using var cancel = await client.PostAsync($"/api/evidence/{runId}/cancel", null, Ct);
-        using var again = await client.PostAsync($"/api/evidence/{runId}/cancel", null, Ct);
-        using var unknown = await client.PostAsync($"/api/evidence/{Guid.NewGuid()}/cancel", null, Ct);
+        using var cancel = await client.PostAsync($"/api/v1/evidence/{runId}/cancel", null, Ct);
+        using var again = await client.PostAsync($"/api/v1/evidence/{runId}/cancel", null, Ct);
+        using var unknown = await client.PostAsync($"/api/v1/evidence/{Guid.NewGuid()}/cancel", null, Ct);
 
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         Assert.Equal("Cancelled", (await cancel.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         // Cancelled is not pending: the claim can be queued again.
-        using var requeued = await client.PostAsync($"/api/claims/{claimId}/evidence", null, Ct);
+        using var requeued = await client.PostAsync($"/api/v1/claims/{claimId}/evidence", null, Ct);
         Assert.Equal(HttpStatusCode.Accepted, requeued.StatusCode);
     }
 
@@ -54,7 +54,7 @@ public sealed class EvidenceQueueApiTests(ArchiveFixture archive) : IAsyncLifeti
             await db.EvidenceRuns.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, EvidenceStatus.Running).SetProperty(r => r.LeaseOwner, "w1"), Ct);
         }
 
-        using var cancel = await archive.CreateClient().PostAsync($"/api/evidence/{runId}/cancel", null, Ct);
+        using var cancel = await archive.CreateClient().PostAsync($"/api/v1/evidence/{runId}/cancel", null, Ct);
 
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         var body = await cancel.Content.ReadFromJsonAsync<JsonElement>(Ct);
@@ -83,10 +83,10 @@ public sealed class EvidenceQueueApiTests(ArchiveFixture archive) : IAsyncLifeti
         }
         using var client = archive.CreateClient();
 
-        var record = await client.GetFromJsonAsync<JsonElement>($"/api/evidence/{runId}", Ct);
-        using var input = await client.GetAsync($"/api/evidence/{runId}/inputs/{named.Hex}", Ct);
-        using var notNamed = await client.GetAsync($"/api/evidence/{runId}/inputs/{other.Hex}", Ct);
-        using var notAHash = await client.GetAsync($"/api/evidence/{runId}/inputs/xyz", Ct);
+        var record = await client.GetFromJsonAsync<JsonElement>($"/api/v1/evidence/{runId}", Ct);
+        using var input = await client.GetAsync($"/api/v1/evidence/{runId}/inputs/{named.Hex}", Ct);
+        using var notNamed = await client.GetAsync($"/api/v1/evidence/{runId}/inputs/{other.Hex}", Ct);
+        using var notAHash = await client.GetAsync($"/api/v1/evidence/{runId}/inputs/xyz", Ct);
 
         Assert.Equal(["LeaseLost", "Completed"], record.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("outcome").GetString()));
         Assert.Equal("w2", record.GetProperty("attempts")[1].GetProperty("worker").GetString());
@@ -102,9 +102,9 @@ public sealed class EvidenceQueueApiTests(ArchiveFixture archive) : IAsyncLifeti
     {
         using var client = archive.CreateClient();
 
-        using var first = await client.PostAsync("/api/specimens/induction/evidence", null, Ct);
-        using var second = await client.PostAsync("/api/specimens/induction/evidence", null, Ct);
-        using var unknown = await client.PostAsync("/api/specimens/nope/evidence", null, Ct);
+        using var first = await client.PostAsync("/api/v1/specimens/induction/evidence", null, Ct);
+        using var second = await client.PostAsync("/api/v1/specimens/induction/evidence", null, Ct);
+        using var unknown = await client.PostAsync("/api/v1/specimens/nope/evidence", null, Ct);
 
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         var queued = (await first.Content.ReadFromJsonAsync<JsonElement>(Ct)).EnumerateArray().ToList();
@@ -127,16 +127,16 @@ public sealed class EvidenceQueueApiTests(ArchiveFixture archive) : IAsyncLifeti
             other = await db.Claims.Where(c => c.Id != claimId).Select(c => c.Id).FirstAsync(Ct);
         }
         using var client = archive.CreateClient();
-        using var bulk = await client.PostAsync("/api/specimens/induction/evidence", null, Ct); // every claim, bulk
+        using var bulk = await client.PostAsync("/api/v1/specimens/induction/evidence", null, Ct); // every claim, bulk
         await using (var db = archive.CreateDbContext())
         {
             await db.EvidenceRuns.Where(r => r.ClaimId == claimId).ExecuteDeleteAsync(Ct);
         }
-        using var person = await client.PostAsync($"/api/claims/{claimId}/evidence", null, Ct);
+        using var person = await client.PostAsync($"/api/v1/claims/{claimId}/evidence", null, Ct);
         var personRun = (await person.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
 
-        var mine = await client.GetFromJsonAsync<JsonElement>($"/api/evidence/{personRun}", Ct);
-        var otherRuns = await client.GetFromJsonAsync<JsonElement>($"/api/claims/{other}/evidence", Ct);
+        var mine = await client.GetFromJsonAsync<JsonElement>($"/api/v1/evidence/{personRun}", Ct);
+        var otherRuns = await client.GetFromJsonAsync<JsonElement>($"/api/v1/claims/{other}/evidence", Ct);
 
         Assert.Equal(1, mine.GetProperty("queuePosition").GetInt32());
         Assert.True(otherRuns[0].GetProperty("queuePosition").GetInt32() >= 2);

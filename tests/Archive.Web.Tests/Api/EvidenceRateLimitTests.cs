@@ -36,7 +36,7 @@ public sealed class EvidenceRateLimitTests(ArchiveFixture archive) : IAsyncLifet
         for (var i = 0; i < 3; i++)
         {
             last?.Dispose();
-            last = await client.PostAsync($"/api/claims/{claimId}/evidence", null);
+            last = await client.PostAsync($"/api/v1/claims/{claimId}/evidence", null);
             statuses.Add(last.StatusCode);
         }
 

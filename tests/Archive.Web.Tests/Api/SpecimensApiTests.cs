@@ -27,14 +27,14 @@ public sealed class SpecimensApiTests(ArchiveFixture archive) : IAsyncLifetime
         }
         using var client = archive.CreateClient();
 
-        using var all = await client.GetFromJsonAsync<JsonDocument>("/api/specimens");
+        using var all = await client.GetFromJsonAsync<JsonDocument>("/api/v1/specimens");
         Assert.Equal(2, all!.RootElement.GetProperty("total").GetInt32());
 
-        using var search = await client.GetFromJsonAsync<JsonDocument>("/api/specimens?q=induction");
+        using var search = await client.GetFromJsonAsync<JsonDocument>("/api/v1/specimens?q=induction");
         var slugs = search!.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("slug").GetString()).ToList();
         Assert.Equal(["induction"], slugs);
 
-        using var byTag = await client.GetFromJsonAsync<JsonDocument>("/api/specimens?tag=superposition");
+        using var byTag = await client.GetFromJsonAsync<JsonDocument>("/api/v1/specimens?tag=superposition");
         Assert.Equal("superposition", byTag!.RootElement.GetProperty("items")[0].GetProperty("slug").GetString());
     }
 
@@ -51,7 +51,7 @@ public sealed class SpecimensApiTests(ArchiveFixture archive) : IAsyncLifetime
         }
         using var client = archive.CreateClient();
 
-        using var doc = await client.GetFromJsonAsync<JsonDocument>("/api/specimens/induction");
+        using var doc = await client.GetFromJsonAsync<JsonDocument>("/api/v1/specimens/induction");
         var root = doc!.RootElement;
         Assert.StartsWith("## Question", root.GetProperty("writeupMarkdown").GetString());
         var claim0 = root.GetProperty("claims").EnumerateArray().Single(c => c.GetProperty("key").GetString() == "induction-head");
@@ -71,7 +71,7 @@ public sealed class SpecimensApiTests(ArchiveFixture archive) : IAsyncLifetime
         }
         using var client = archive.CreateClient();
 
-        foreach (var url in new[] { "/api/specimens/nope", "/api/specimens/induction/revisions/7", "/api/models/nope", "/api/specimens/induction/circuits/nope" })
+        foreach (var url in new[] { "/api/v1/specimens/nope", "/api/v1/specimens/induction/revisions/7", "/api/v1/models/nope", "/api/v1/specimens/induction/circuits/nope" })
         {
             using var response = await client.GetAsync(url);
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
@@ -89,7 +89,7 @@ public sealed class SpecimensApiTests(ArchiveFixture archive) : IAsyncLifetime
         }
         using var client = archive.CreateClient();
 
-        var body = await client.GetStringAsync("/api/specimens/export");
+        var body = await client.GetStringAsync("/api/v1/specimens/export");
         var lines = body.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
         Assert.Equal(3, lines.Length);
@@ -111,12 +111,12 @@ public sealed class SpecimensApiTests(ArchiveFixture archive) : IAsyncLifetime
         }
         using var client = archive.CreateClient();
 
-        using var response = await client.GetAsync("/api/models/attn-only-2l/weights");
+        using var response = await client.GetAsync("/api/v1/models/attn-only-2l/weights");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(bytes, await response.Content.ReadAsByteArrayAsync());
         Assert.Equal($"\"{sha}\"", response.Headers.ETag?.Tag);
 
-        using var again = new HttpRequestMessage(HttpMethod.Get, "/api/models/attn-only-2l/weights");
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/api/v1/models/attn-only-2l/weights");
         again.Headers.IfNoneMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue($"\"{sha}\""));
         using var notModified = await client.SendAsync(again);
         Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
@@ -133,17 +133,17 @@ public sealed class SpecimensApiTests(ArchiveFixture archive) : IAsyncLifetime
         }
         using var client = archive.CreateClient();
 
-        using var first = await client.PostAsync($"/api/claims/{claimId}/evidence", null);
+        using var first = await client.PostAsync($"/api/v1/claims/{claimId}/evidence", null);
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         using var run = await first.Content.ReadFromJsonAsync<JsonDocument>();
         Assert.Equal("Queued", run!.RootElement.GetProperty("status").GetString());
 
-        using var second = await client.PostAsync($"/api/claims/{claimId}/evidence", null);
+        using var second = await client.PostAsync($"/api/v1/claims/{claimId}/evidence", null);
         Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
 
         await using var check = archive.CreateDbContext();
         Assert.Equal(1, await check.EvidenceRuns.CountAsync(r => r.ClaimId == claimId && r.Status == EvidenceStatus.Queued));
-        using var missing = await client.PostAsync("/api/claims/999999/evidence", null);
+        using var missing = await client.PostAsync("/api/v1/claims/999999/evidence", null);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 }

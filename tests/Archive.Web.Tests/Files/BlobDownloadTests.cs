@@ -8,7 +8,7 @@ namespace Archive.Web.Tests.Files;
 public sealed class BlobDownloadTests(ArchiveFixture archive) : IAsyncLifetime
 {
     private static readonly byte[] Weights = CreateWeights();
-    private const string Url = "/api/models/attn-only-2l/weights";
+    private const string Url = "/api/v1/models/attn-only-2l/weights";
     private string sha = "";
 
     private static byte[] CreateWeights()
@@ -133,7 +133,7 @@ public sealed class BlobDownloadTests(ArchiveFixture archive) : IAsyncLifetime
     [Fact]
     public async Task An_unknown_model_is_a_problem_details_404()
     {
-        using var response = await archive.CreateClient().GetAsync("/api/models/nope/weights", Ct);
+        using var response = await archive.CreateClient().GetAsync("/api/v1/models/nope/weights", Ct);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);

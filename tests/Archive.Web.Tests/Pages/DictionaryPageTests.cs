@@ -66,7 +66,7 @@ public sealed class DictionaryPageTests(ArchiveFixture archive) : IAsyncLifetime
 
         var html = WebUtility.HtmlDecode(await GetOkAsync("/dictionaries/attn-2l-resid1-topk"));
         Assert.Contains("<h1 id=\"dictionary-title\">Residual stream after layer 1, TopK</h1>", html);
-        Assert.Contains("href=\"/api/dictionaries/attn-2l-resid1-topk/download\"", html);
+        Assert.Contains("href=\"/api/v1/dictionaries/attn-2l-resid1-topk/download\"", html);
         Assert.Contains("<tr><th scope=\"row\"><code>d_sae</code></th><td><code>4</code></td></tr>", html);
         Assert.Contains("4,096 tokens of the Brown corpus, seed 7.", html);
         Assert.Equal([0, 1, 2, 3], FeatureIndices(html));

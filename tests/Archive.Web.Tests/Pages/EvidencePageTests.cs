@@ -95,7 +95,7 @@ public sealed class EvidencePageTests(ArchiveFixture archive) : IAsyncLifetime
         // Parameters and inputs
         Assert.Contains("<tr><th scope=\"row\"><code>seq_len</code></th><td><code>3</code></td></tr>", html);
         Assert.Contains("<code>11 12 13 11 12 13</code>", html);
-        Assert.Contains($"href=\"/api/evidence/{run.Id}\"", html);
+        Assert.Contains($"href=\"/api/v1/evidence/{run.Id}\"", html);
         // Numbers: per-head matrices as [layer][head] heatmaps with their values, scalars, tables, series
         Assert.Contains("<figcaption><code>induction_score</code> <span class=\"muted\">[layer][head], 2 × 4</span>", html);
         Assert.Contains("<title>layer 1, head 2: 0.7134</title>", html);

@@ -75,7 +75,7 @@ public sealed class HomeAndModelPageTests(ArchiveFixture archive) : IAsyncLifeti
         Assert.Contains("<th scope=\"row\"><code>n_layers</code></th><td><code>2</code></td>", html);
         Assert.Contains("<th scope=\"row\"><code>d_mlp</code></th><td><code>None</code></td>", html);
         Assert.Contains("<th scope=\"row\"><code>attn_only</code></th><td><code>True</code></td>", html);
-        Assert.Contains("href=\"/api/models/attn-only-2l/weights\"", html);
+        Assert.Contains("href=\"/api/v1/models/attn-only-2l/weights\"", html);
         Assert.Contains(new string('a', 64), html);
         Assert.Contains("164.1 KiB", html);
         Assert.Contains("href=\"/specimens/induction-2l\"", html);

@@ -76,7 +76,7 @@ public sealed class SpecimenPageTests(ArchiveFixture archive) : IAsyncLifetime
         Assert.Contains("href=\"/specimens/induction-2l/revisions/1\"", html);
         Assert.Contains("First version", html);
         Assert.Contains("href=\"/models/attn-only-2l\"", html);
-        Assert.Contains("href=\"/api/models/attn-only-2l/weights\"", html);
+        Assert.Contains("href=\"/api/v1/models/attn-only-2l/weights\"", html);
         Assert.Contains("<dt>d_model</dt><dd>64</dd>", html);
         Assert.Contains("aaaaaaaaaaaa…", html);
     }

@@ -12,7 +12,7 @@ public static class DictionaryExportsApi
 {
     public static RouteGroupBuilder MapDictionaryExportsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1/dictionaries").WithTags("Dictionaries");
+        var api = app.MapGroup("/dictionaries").WithTags("Dictionaries");
         api.MapGet("/{slug}/features.jsonl", GetFeaturesJsonl).WithName(nameof(GetFeaturesJsonl))
             .WithSummary("Every feature of the dictionary as JSON Lines, in index order: one line per feature, the per-feature API's JSON less its dictionary, circuits and neighbours.")
             .ProducesProblem(StatusCodes.Status404NotFound);
