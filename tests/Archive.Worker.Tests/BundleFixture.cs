@@ -15,6 +15,8 @@ public sealed class BundleFixture : IDisposable
 
     public string Induction { get; }
 
+    public string CurveDetectors { get; }
+
     public BundleFixture()
     {
         var quiet = new Progress<TrainingProgress>();
@@ -29,6 +31,13 @@ public sealed class BundleFixture : IDisposable
         Induction = Path.Combine(Folder, induction.Slug);
         Directory.CreateDirectory(Induction);
         induction.Build(Induction, quiet, CancellationToken.None);
+
+        // The curve-detector recipe as shipped but without its replication seeds (about 30 s here): the claims it writes
+        // come from the same seed and procedure, and must hold when the worker re-checks them from the stored files.
+        var curves = new CurveDetectorSpecimen { ReplicationSeeds = [] };
+        CurveDetectors = Path.Combine(Folder, curves.Slug);
+        Directory.CreateDirectory(CurveDetectors);
+        curves.Build(CurveDetectors, quiet, CancellationToken.None);
     }
 
     public void Dispose()

@@ -20,13 +20,18 @@ public static class BlobRows
     }
 
     /// <summary>Every column that refers to a blob, as one SQL query of sha256 values (written once: the collector reads
-    /// it). Claims name their token sets inside their parameters, so that reference is a JSON path, not a foreign key.</summary>
+    /// it). Claims name their token sets and image sets (tuning_curve's curves and lines, cnn_ablation's images and labels)
+    /// inside their parameters, so those references are JSON paths, not foreign keys.</summary>
     public const string ReferencedHashesSql = """
         SELECT sha256 FROM models
         UNION SELECT sha256 FROM feature_dictionaries
         UNION SELECT sparsity_sha256 FROM feature_dictionaries WHERE sparsity_sha256 IS NOT NULL
         UNION SELECT sha256 FROM attribution_graphs
         UNION SELECT parameters->'token_set'->>'sha256' FROM claims WHERE parameters->'token_set'->>'sha256' IS NOT NULL
+        UNION SELECT parameters->'curves'->>'sha256' FROM claims WHERE parameters->'curves'->>'sha256' IS NOT NULL
+        UNION SELECT parameters->'lines'->>'sha256' FROM claims WHERE parameters->'lines'->>'sha256' IS NOT NULL
+        UNION SELECT parameters->'images'->>'sha256' FROM claims WHERE parameters->'images'->>'sha256' IS NOT NULL
+        UNION SELECT parameters->'images'->>'labels_sha256' FROM claims WHERE parameters->'images'->>'labels_sha256' IS NOT NULL
         """;
 
     public static async Task<StoredBlob> StoreAsync(ArchiveDbContext db, IBlobStore store, StagedBlob staged, string mediaType, CancellationToken ct)

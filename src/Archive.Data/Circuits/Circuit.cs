@@ -74,4 +74,6 @@ public enum CircuitEdgeKind
     O,
     Residual,
     Attribution,
+    /// <summary>A connection read off the weights alone (a CNN's conv kernel between two channels), not from a run.</summary>
+    Weight,
 }

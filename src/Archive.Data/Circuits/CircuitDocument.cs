@@ -69,6 +69,7 @@ public static class CircuitKinds
         "o" => CircuitEdgeKind.O,
         "residual" => CircuitEdgeKind.Residual,
         "attribution" => CircuitEdgeKind.Attribution,
+        "weight" => CircuitEdgeKind.Weight,
         _ => null,
     };
 }

@@ -1,4 +1,5 @@
 using Archive.Engine.Transformer;
+using Archive.Engine.Vision;
 using Archive.Formats.Claims;
 
 namespace Archive.Engine.Evidence;
@@ -23,6 +24,19 @@ public static class ComponentTargets
         }
         foreach (var c in components) c.Validate(config);
         return components;
+    }
+
+    /// <summary>Unit targets (<c>conv2:7</c>) as channels of one named conv2d layer of a CNN, checked against its config.</summary>
+    public static (NamedLayer Layer, int[] Channels) ResolveUnits(IReadOnlyList<ComponentTarget> targets, ConvNetConfig config)
+    {
+        if (targets.Count == 0 || targets.Any(t => t.Kind != TargetKind.Unit)) throw new InvalidDataException("The targets must be units of a convolutional network, such as conv2:7.");
+        var names = targets.Select(t => t.LayerName!).Distinct().ToList();
+        if (names.Count != 1) throw new InvalidDataException($"The units must be of one layer; the targets name {string.Join(", ", names)}.");
+        var layer = config.NamedLayers().FirstOrDefault(l => l.Name == names[0])
+            ?? throw new InvalidDataException($"Target '{targets[0]}': the network has no layer '{names[0]}' (layers: {string.Join(", ", config.NamedLayers().Select(l => l.Name))}).");
+        if (layer.Type != ConvNetConfig.Conv2d) throw new InvalidDataException($"Target '{targets[0]}': '{layer.Name}' is a {layer.Type} layer, not conv2d.");
+        foreach (var t in targets) InRange(t, layer.Channels);
+        return (layer, [.. targets.Select(t => t.Index)]);
     }
 
     private static int InRange(ComponentTarget target, int count) =>

@@ -1,5 +1,6 @@
 using Archive.Formats.Claims;
 using Archive.Engine.Transformer;
+using Archive.Engine.Vision;
 
 namespace Archive.Engine.Evidence;
 
@@ -10,11 +11,17 @@ namespace Archive.Engine.Evidence;
 public sealed record EvidenceOutcome(double Headline, object Parameters, object Inputs, object Numbers, object? Artifacts);
 
 /// <summary>What a run works on: the claim and the model (its file, already verified against <paramref name="ModelSha256"/>,
-/// and the loaded transformer, shared by the runs that need it).</summary>
+/// and the loaded transformer or convolutional network, shared by the runs that need it).</summary>
 public sealed record EvidenceContext(ClaimDefinition Claim, string ModelPath, string ModelSha256, HookedTransformer? Transformer)
 {
+    /// <summary>The loaded network when the model is a CNN (architecture <c>cnn</c>).</summary>
+    public ConvNet? ConvNet { get; init; }
+
     public HookedTransformer RequireTransformer() =>
         Transformer ?? throw new InvalidDataException($"Method '{Claim.Method}' needs a transformer model; this specimen's model is not one.");
+
+    public ConvNet RequireConvNet() =>
+        ConvNet ?? throw new InvalidDataException($"Method '{Claim.Method}' needs a convolutional network; this specimen's model is not one.");
 }
 
 /// <summary>One family of evidence methods. Several implementations exist, one per family; the runner picks by name.</summary>

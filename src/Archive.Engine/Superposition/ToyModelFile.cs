@@ -32,8 +32,6 @@ public static class ToyModelFile
     /// <summary>The model row's architecture for these files: the one model family in the archive that is not a transformer.</summary>
     public const string Architecture = "toy-superposition";
 
-    public static bool IsTransformer(string architecture) => architecture != Architecture;
-
     public static string WeightName(int k) => $"sparsity_{k.ToString(CultureInfo.InvariantCulture)}.W";
 
     public static string BiasName(int k) => $"sparsity_{k.ToString(CultureInfo.InvariantCulture)}.b";

@@ -25,5 +25,8 @@ internal static class ChartStylesheet
         .bar-value { font-size: 10px; fill: #1f2328; font-variant-numeric: tabular-nums; }
         .series { fill: none; stroke: #2563eb; stroke-width: 1.6; }
         .point { fill: #2563eb; }
+        .series-control { fill: none; stroke: #dc2626; stroke-width: 1.4; stroke-dasharray: 5 3; }
+        .point-control { fill: #dc2626; }
+        .cells rect.pixel { stroke: none; }
         """;
 }

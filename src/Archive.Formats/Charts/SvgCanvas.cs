@@ -117,8 +117,9 @@ internal sealed class SvgCanvas
         _writer.WriteEndElement();
     }
 
-    /// <summary>Connected runs of points; a run of one point or none draws nothing, so a gap stays a gap.</summary>
-    public void Polyline(IEnumerable<IReadOnlyList<(double X, double Y)>> runs, string cssClass)
+    /// <summary>Connected runs of points; a run of one point or none draws nothing, so a gap stays a gap. A closed shape
+    /// (a polar chart's rings and loops) passes <paramref name="fill"/> <c>none</c>, which no stylesheet need then supply.</summary>
+    public void Polyline(IEnumerable<IReadOnlyList<(double X, double Y)>> runs, string cssClass, string? fill = null)
     {
         var d = new StringBuilder();
         foreach (var run in runs.Where(r => r.Count > 1))
@@ -132,6 +133,7 @@ internal sealed class SvgCanvas
         if (d.Length == 0) return;
         _writer.WriteStartElement("path");
         _writer.WriteAttributeString("class", cssClass);
+        if (fill is not null) _writer.WriteAttributeString("fill", fill);
         _writer.WriteAttributeString("d", d.ToString());
         _writer.WriteEndElement();
     }

@@ -61,6 +61,24 @@ public static class ClaimMethods
                 if (SuperpositionParameters.NeedsFeature(((SuperpositionParameters)parameters).Measure) && targets.Count(t => t.Kind == TargetKind.Feature) != 1)
                     errors.Add(new("targets", "this measure needs exactly one feature target such as F3"));
             }),
+        new("tuning_curve", "Radial tuning curve of one unit of a convolutional network over rotated arcs, against straight lines (Cammarata et al. 2020): curve selectivity or full width at half maximum.",
+            "one unit: conv2:7",
+            TuningCurveParameters.Read,
+            (targets, _, errors) =>
+            {
+                Count(targets, errors, 1, 1);
+                Kinds(targets, errors, TargetKind.Unit);
+            }),
+        new("cnn_ablation", "Zero-ablate units of one layer of a convolutional network: accuracy drop on curved digits minus on straight-stroked ones, against as many random units of the layer.",
+            "units of one layer: conv2:3, conv2:7",
+            CnnAblationParameters.Read,
+            (targets, _, errors) =>
+            {
+                Count(targets, errors, 1, 256);
+                Kinds(targets, errors, TargetKind.Unit);
+                if (targets.Select(t => t.LayerName).Distinct().Count() > 1) errors.Add(new("targets", "all units must be of one layer"));
+                if (targets.Distinct().Count() != targets.Count) errors.Add(new("targets", "names a unit twice"));
+            }),
     ];
 
     public static ClaimMethod? Find(string name) => All.FirstOrDefault(m => m.Name == name);

@@ -46,3 +46,58 @@ public sealed record SuperpositionParameters(int SparsityIndex, string Measure) 
 
     public static bool NeedsFeature(string measure) => measure is "feature_norm" or "dimensionality";
 }
+
+/// <summary>
+/// A unit's radial tuning curve (evidence-methods section 9): its response to <c>curves</c>, arcs rotated through
+/// <c>curves.count</c> evenly spaced orientations, and to <c>lines</c>, straight segments of the same length and thickness
+/// at <c>lines.count</c> orientations. <c>radius</c>, <c>thickness</c> and <c>arc_length</c> (pixels) record how the
+/// stimuli were drawn; the images themselves are what the method reads.
+/// </summary>
+public sealed record TuningCurveParameters(ImageSetReference Curves, ImageSetReference Lines, double Radius, double Thickness, double ArcLength, string Measure)
+    : ClaimParameters
+{
+    public static readonly IReadOnlyList<string> Measures = ["selectivity", "line_curve_ratio", "fwhm"];
+
+    public static TuningCurveParameters Read(ParameterReader r)
+    {
+        ImageSetReference Set(string name)
+        {
+            var o = r.Object(name);
+            if (o is null) r.Error(name, "is required");
+            return o is null ? new ImageSetReference("", 1, 1, 1, null) : ImageSetReference.Read(o, labelsRequired: false);
+        }
+        var p = new TuningCurveParameters(Set("curves"), Set("lines"), r.Double("radius", 0, 0, ImageSetReference.MaxSide),
+            r.Double("thickness", 0, 0, ImageSetReference.MaxSide), r.Double("arc_length", 0, 0, ImageSetReference.MaxSide * 4),
+            r.Choice("measure", Measures, "selectivity"));
+        foreach (var name in new[] { "radius", "thickness", "arc_length" })
+            if (r.Raw(name) is null) r.Error(name, "is required (how the stimuli were drawn, in pixels)");
+        if (p.Curves.Count < 4) r.Error("curves.count", "needs at least 4 orientations");
+        if (p.Lines.Count < 1) r.Error("lines.count", "needs at least 1 orientation");
+        return p;
+    }
+}
+
+/// <summary>
+/// Zero-ablation of a convolutional layer's units, measured as accuracy drops on two groups of classes of a labelled image
+/// set, against ablating as many units of the same layer drawn at random (<c>random_draws</c> draws from <c>seed</c>).
+/// </summary>
+public sealed record CnnAblationParameters(ImageSetReference Images, IReadOnlyList<int> CurveDigits, IReadOnlyList<int> StraightDigits,
+    long Seed, int RandomDraws, string Measure) : ClaimParameters
+{
+    public static readonly IReadOnlyList<string> Measures = ["excess_over_random", "differential_drop", "random_rank"];
+    public static readonly IReadOnlyList<int> DefaultCurveDigits = [0, 2, 3, 5, 6, 8, 9];
+    public static readonly IReadOnlyList<int> DefaultStraightDigits = [1, 4, 7];
+
+    public static CnnAblationParameters Read(ParameterReader r)
+    {
+        var images = r.Object("images");
+        if (images is null) r.Error("images", "is required");
+        var p = new CnnAblationParameters(
+            images is null ? new ImageSetReference("", 1, 1, 1, null) : ImageSetReference.Read(images, labelsRequired: true),
+            r.IntList("curve_digits", DefaultCurveDigits, 0, 255), r.IntList("straight_digits", DefaultStraightDigits, 0, 255),
+            r.Long("seed", 0), r.Int("random_draws", 20, 1, 1000), r.Choice("measure", Measures, "excess_over_random"));
+        if (p.CurveDigits.Count == 0 || p.StraightDigits.Count == 0) r.Error("curve_digits", "both groups need at least one class");
+        if (p.CurveDigits.Intersect(p.StraightDigits).Any()) r.Error("straight_digits", "must not share a class with curve_digits");
+        return p;
+    }
+}

@@ -18,19 +18,23 @@ public enum TargetKind
     Feature,
     /// <summary><c>S=0.99</c>: the member of a toy-model family trained at that sparsity.</summary>
     Sparsity,
+    /// <summary><c>conv2:7</c>: channel 7 of a convolutional network's layer <c>conv2</c> (evidence-methods section 9).</summary>
+    Unit,
 }
 
 /// <summary>
-/// What a claim is about, in the archive's shorthand: <c>L1H4</c>, <c>L1H*</c>, <c>L0MLP</c>, <c>L0N12</c>, <c>F123</c> or
-/// <c>S=0.99</c>. Parsed and formatted here only; whether the component exists is the model's question (the engine
-/// checks it against the model's config).
+/// What a claim is about, in the archive's shorthand: <c>L1H4</c>, <c>L1H*</c>, <c>L0MLP</c>, <c>L0N12</c>, <c>F123</c>,
+/// <c>S=0.99</c> or <c>conv2:7</c>. Parsed and formatted here only; whether the component exists is the model's question
+/// (the engine checks it against the model's config).
 /// </summary>
-public readonly partial record struct ComponentTarget(TargetKind Kind, int Layer = 0, int Index = 0, double Sparsity = 0)
+/// <param name="LayerName">For <see cref="TargetKind.Unit"/>: the named layer (PyTorch module name, e.g. <c>conv2</c>).</param>
+public readonly partial record struct ComponentTarget(TargetKind Kind, int Layer = 0, int Index = 0, double Sparsity = 0, string? LayerName = null)
 {
-    public const string Syntax = "L1H4, L1H*, L0MLP, L0N12, F123 or S=0.99";
+    public const string Syntax = "L1H4, L1H*, L0MLP, L0N12, F123, S=0.99 or conv2:7";
 
     public static ComponentTarget Head(int layer, int head) => new(TargetKind.Head, layer, head);
     public static ComponentTarget Feature(int index) => new(TargetKind.Feature, Index: index);
+    public static ComponentTarget Unit(string layerName, int channel) => new(TargetKind.Unit, Index: channel, LayerName: layerName);
 
     public static bool TryParse([NotNullWhen(true)] string? text, out ComponentTarget target)
     {
@@ -47,6 +51,11 @@ public readonly partial record struct ComponentTarget(TargetKind Kind, int Layer
         if (match.Groups["feature"].Success)
         {
             target = Feature(Int(match.Groups["feature"].Value));
+            return true;
+        }
+        if (match.Groups["unit"].Success)
+        {
+            target = Unit(match.Groups["unitlayer"].Value, Int(match.Groups["unit"].Value));
             return true;
         }
         var layer = Int(match.Groups["layer"].Value);
@@ -71,11 +80,13 @@ public readonly partial record struct ComponentTarget(TargetKind Kind, int Layer
         TargetKind.Mlp => $"L{Layer}MLP",
         TargetKind.Neuron => $"L{Layer}N{Index}",
         TargetKind.Feature => $"F{Index}",
+        TargetKind.Unit => $"{LayerName}:{Index}",
         _ => "S=" + Sparsity.ToString("R", CultureInfo.InvariantCulture),
     };
 
     private static int Int(string digits) => int.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture);
 
-    [GeneratedRegex(@"^(?:F(?<feature>\d{1,9})|L(?<layer>\d{1,3})(?:(?<kind>H)(?<index>\d{1,4}|\*)|(?<kind>N)(?<index>\d{1,6})|(?<kind>MLP)))$")]
+    // A unit's layer is a PyTorch module name (conv2, features.3): identifier segments joined by dots.
+    [GeneratedRegex(@"^(?:F(?<feature>\d{1,9})|(?<unitlayer>[A-Za-z_][A-Za-z0-9_]{0,63}(?:\.[A-Za-z0-9_]{1,63}){0,7}):(?<unit>\d{1,6})|L(?<layer>\d{1,3})(?:(?<kind>H)(?<index>\d{1,4}|\*)|(?<kind>N)(?<index>\d{1,6})|(?<kind>MLP)))$")]
     private static partial Regex Shorthand();
 }

@@ -56,6 +56,30 @@ public sealed class ParameterReader
     public long? OptionalLong(string name) =>
         !TryGet(name, out var v) ? null : v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var x) ? x : Fail<long?>(name, "must be an integer", null);
 
+    /// <summary>A finite number in [<paramref name="min"/>, <paramref name="max"/>], or <paramref name="fallback"/> when absent.</summary>
+    public double Double(string name, double fallback, double min, double max)
+    {
+        if (!TryGet(name, out var v)) return fallback;
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out var x) || !double.IsFinite(x)) return Fail(name, "must be a number", fallback);
+        return x < min || x > max ? Fail(name, $"must lie in [{min}, {max}]", fallback) : x;
+    }
+
+    /// <summary>A list of distinct integers in [<paramref name="min"/>, <paramref name="max"/>], or <paramref name="fallback"/> when absent.</summary>
+    public IReadOnlyList<int> IntList(string name, IReadOnlyList<int> fallback, int min, int max, int maxCount = 1024)
+    {
+        if (!TryGet(name, out var v)) return fallback;
+        if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() > maxCount) return Fail(name, $"must be an array of at most {maxCount} integers", fallback);
+        var list = new List<int>();
+        foreach (var item in v.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out var x) || x < min || x > max)
+                return Fail(name, $"must hold integers in [{min}, {max}]", fallback);
+            if (list.Contains(x)) return Fail(name, $"holds {x} twice", fallback);
+            list.Add(x);
+        }
+        return list;
+    }
+
     public bool Bool(string name, bool fallback) =>
         !TryGet(name, out var v) ? fallback : v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : Fail(name, "must be true or false", fallback);
 

@@ -14,6 +14,7 @@ public static class BuildCommand
         new InductionSpecimen(),
         new SuperpositionSpecimen(),
         new BrownLanguageModelSpecimen(),
+        new CurveDetectorSpecimen(),
     ];
 
     public static int Run(string[] args, CancellationToken ct)

@@ -70,6 +70,7 @@ public sealed partial class BundleImporter(ArchiveDbContext db, IBlobStore store
         await using (var file = File.OpenRead(modelPath)) staged.Model = await store.StageAsync(file, null, ct);
         foreach (var import in dictionaryImports) staged.Dictionaries.Add(await DictionaryImporter.StageAsync(store, import, ct));
         await StageTokenSetsAsync(definitions, modelPath, staged.TokenSets, ct);
+        await StageImageSetsAsync(bundle, definitions, staged.Images, ct);
         var stagedModel = staged.Model;
         var dictionaries = staged.Dictionaries;
         var modelSha = stagedModel.Hash.Hex;
@@ -80,6 +81,7 @@ public sealed partial class BundleImporter(ArchiveDbContext db, IBlobStore store
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var storedModel = await BlobRows.StoreAsync(db, store, stagedModel, BlobRows.MediaTypes.Safetensors, ct);
         foreach (var tokens in staged.TokenSets) await BlobRows.StoreAsync(db, store, tokens, TokenSetFile.MediaType, ct);
+        foreach (var (images, mediaType) in staged.Images) await BlobRows.StoreAsync(db, store, images, mediaType, ct);
         var model = await db.Models.SingleOrDefaultAsync(m => m.Slug == manifest.Model.Slug, ct);
         if (model is null)
         {
@@ -179,11 +181,14 @@ public sealed partial class BundleImporter(ArchiveDbContext db, IBlobStore store
 
         public List<StagedBlob> TokenSets { get; } = [];
 
+        public List<(StagedBlob Blob, string MediaType)> Images { get; } = [];
+
         public async ValueTask DisposeAsync()
         {
             if (Model is not null) await Model.DisposeAsync();
             foreach (var dictionary in Dictionaries) await dictionary.DisposeAsync();
             foreach (var tokens in TokenSets) await tokens.DisposeAsync();
+            foreach (var (images, _) in Images) await images.DisposeAsync();
         }
     }
 
@@ -209,6 +214,30 @@ public sealed partial class BundleImporter(ArchiveDbContext db, IBlobStore store
             var tokens = new CorpusTokenSetSource().Get(set, vocabulary);
             staged.Add(await store.StageAsync(new MemoryStream(TokenSetFile.Write(tokens)), new BlobStageOptions { ExpectedHash = hash }, ct));
             logger.LogInformation("Token set {Sha256} ({Windows} × {Length}) rebuilt for the archive's blob store.", hash.Hex[..12], set.Windows, set.Length);
+        }
+    }
+
+    /// <summary>
+    /// The image and label files the claims name (stimuli, evaluation digits) become blobs. They are content, not
+    /// recipes: the bundle carries each one as <c>images/{sha256}</c>, and staging checks that the bytes hash to that name.
+    /// A file the archive already holds is not needed in the bundle.
+    /// </summary>
+    private async Task StageImageSetsAsync(string bundle, IReadOnlyList<(string Key, ClaimDefinition Definition)> claims, List<(StagedBlob, string)> staged, CancellationToken ct)
+    {
+        var named = claims.SelectMany(c => c.Definition.Parameters switch
+        {
+            TuningCurveParameters t => new[] { (c.Key, t.Curves.Sha256, ImageSetFile.MediaType), (c.Key, t.Lines.Sha256, ImageSetFile.MediaType) },
+            CnnAblationParameters a => [(c.Key, a.Images.Sha256, ImageSetFile.MediaType), (c.Key, a.Images.LabelsSha256!, ImageSetFile.LabelsMediaType)],
+            _ => [],
+        });
+        foreach (var (key, sha, mediaType) in named.DistinctBy(n => n.Item2))
+        {
+            var hash = ContentHash.Parse(sha);
+            if (await db.Blobs.AnyAsync(b => b.Sha256 == hash.Hex, ct) && await store.StatAsync(hash, ct) is not null) continue;
+            var path = Path.Combine(bundle, BundleManifest.ImagesFolder, hash.Hex);
+            if (!File.Exists(path)) throw new InvalidDataException($"Claim '{key}' names images {hash.Hex[..12]}…, which neither the archive nor the bundle ({BundleManifest.ImagesFolder}/{hash.Hex}) holds.");
+            await using var file = File.OpenRead(path);
+            staged.Add((await store.StageAsync(file, new BlobStageOptions { ExpectedHash = hash }, ct), mediaType));
         }
     }
 

@@ -5,8 +5,8 @@ using Archive.Data.Circuits;
 namespace Archive.Specimens.Import;
 
 /// <summary>
-/// A specimen bundle's <c>specimen.json</c>: everything but the writeup (<c>writeup.md</c>), the model file and any
-/// SAELens dictionary folders, which sit beside it. <c>archive-specimens build</c> writes bundles;
+/// A specimen bundle's <c>specimen.json</c>: everything but the writeup (<c>writeup.md</c>), the model file, any
+/// SAELens dictionary folders and the image files its claims name (<c>images/{sha256}</c>), which sit beside it. <c>archive-specimens build</c> writes bundles;
 /// <c>archive-specimens import</c> reads them. JSON names are snake_case.
 /// </summary>
 public sealed record BundleManifest
@@ -26,6 +26,9 @@ public sealed record BundleManifest
     public List<BundleClaim> Claims { get; init; } = [];
     public List<BundleDictionary> Dictionaries { get; init; } = [];
 
+    /// <summary>The folder, relative to the bundle, of the image and label files claims name: one file per blob, named by its sha256.</summary>
+    public const string ImagesFolder = "images";
+
     public static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -42,7 +45,7 @@ public sealed record BundleModel
 {
     public required string Slug { get; init; }
     public required string Name { get; init; }
-    /// <summary><c>attn-only</c>, <c>gpt2</c>, <c>toy-superposition</c>.</summary>
+    /// <summary><c>attn-only</c>, <c>gpt2</c>, <c>toy-superposition</c>, <c>cnn</c>.</summary>
     public required string Architecture { get; init; }
     public string Description { get; init; } = "";
     public string File { get; init; } = "model.safetensors";

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Archive.Engine.Models;
 using Archive.Engine.Superposition;
+using Archive.Engine.Vision;
 
 namespace Archive.Specimens.Import;
 
@@ -9,7 +10,13 @@ public sealed record ModelCard(string ConfigJson, int NLayers, int DModel, int N
 {
     public static ModelCard Inspect(string path, string architecture)
     {
-        if (architecture == Archive.Engine.Superposition.ToyModelFile.Architecture)
+        if (ModelArchitectures.IsConvNet(architecture))
+        {
+            // n_layers: the named (parameter-holding) layers; d_vocab: the classes. A CNN has no heads, width or context.
+            var cnn = ConvNetFile.Inspect(path);
+            return new ModelCard(cnn.ToJson(), cnn.NamedLayers().Count, 0, 0, cnn.Classes, 0, false, cnn.ParameterCount);
+        }
+        if (ModelArchitectures.IsToyModel(architecture))
         {
             var toy = ToyModelFile.Inspect(path);
             return new ModelCard(JsonSerializer.Serialize(toy), 0, toy.d_hidden, 0, toy.n_features, 0, false,

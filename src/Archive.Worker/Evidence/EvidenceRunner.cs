@@ -8,6 +8,7 @@ using Archive.Data.Evidence;
 using Archive.Data.Specimens;
 using Archive.Engine;
 using Archive.Engine.Evidence;
+using Archive.Engine.Models;
 using Archive.Formats.Claims;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -57,7 +58,12 @@ public sealed class EvidenceRunner(
             var modelHash = ContentHash.Parse(target.Sha256);
             using var turn = await models.TakeTurnAsync(modelHash, abort);
             EvidenceContext context;
-            if (Archive.Engine.Superposition.ToyModelFile.IsTransformer(target.Architecture))
+            if (ModelArchitectures.IsConvNet(target.Architecture))
+            {
+                var (net, path) = await models.GetConvNetAsync(modelHash, abort);
+                context = new EvidenceContext(spec, path, target.Sha256, null) { ConvNet = net };
+            }
+            else if (ModelArchitectures.IsTransformer(target.Architecture))
             {
                 var (model, path) = await models.GetAsync(modelHash, abort);
                 context = new EvidenceContext(spec, path, target.Sha256, model);

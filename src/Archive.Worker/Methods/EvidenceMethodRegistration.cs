@@ -14,6 +14,9 @@ public static class EvidenceMethodRegistration
         services.AddSingleton<ITokenSetSource, BlobTokenSetSource>();
         services.AddSingleton<IEvidenceMethod, SaeFeatureMethods>();
         services.AddSingleton<IEvidenceMethod, SuperpositionMethods>();
+        services.AddSingleton<IImageSetSource, BlobImageSetSource>();
+        services.AddSingleton<IEvidenceMethod, TuningCurveMethods>();
+        services.AddSingleton<IEvidenceMethod, CnnAblationMethods>();
         services.AddSingleton<BlobCache>();
         services.AddSingleton<ModelCache>();
         services.AddScoped<EvidenceRunner>();

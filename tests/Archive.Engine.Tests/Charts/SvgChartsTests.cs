@@ -17,6 +17,8 @@ public sealed class SvgChartsTests
         { "bars", ChartMedium.Page }, { "bars", ChartMedium.Image },
         { "line", ChartMedium.Page }, { "line", ChartMedium.Image },
         { "histogram", ChartMedium.Page }, { "histogram", ChartMedium.Image },
+        { "polar", ChartMedium.Page }, { "polar", ChartMedium.Image },
+        { "image-grid", ChartMedium.Page }, { "image-grid", ChartMedium.Image },
     };
 
     private static string Draw(string kind, double[] values, ChartMedium medium, string text = "label") => kind switch
@@ -25,6 +27,9 @@ public sealed class SvgChartsTests
         "bars" => SvgCharts.Bars([.. values.Select((_, i) => $"{text} {i}")], values, text, text, new ReferenceLine(0.5, text), medium),
         "line" => SvgCharts.LineChart(values, text, text, text, medium: medium),
         "histogram" => SvgCharts.Histogram([.. Enumerable.Range(0, values.Length + 1).Select(i => (double)i)], values, text, text, medium),
+        "polar" => SvgCharts.PolarTuningCurve([.. values.Select((_, i) => i * 360.0 / values.Length)], values, text, text,
+            [.. values.Select((_, i) => i * 360.0 / values.Length)], [.. values.Reverse()], text, medium),
+        "image-grid" => SvgCharts.ImageGrid([new ImageTile(text, [values, values]), new ImageTile(text, [])], text, text, medium: medium),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -152,6 +157,33 @@ public sealed class SvgChartsTests
         var edgeLabels = root.WithClass("tick").Where(t => (string?)t.Attribute("text-anchor") == "middle").Select(t => t.Value);
         Assert.Equal(["1", "2", "3", "4", "5"], edgeLabels);
         Assert.Contains(root.Descendants(ChartXml.Svg + "title"), t => t.Value == "log10 activation in [3, 4): 12");
+    }
+
+    [Fact]
+    public void A_polar_tuning_curve_closes_its_loop_and_puts_0_degrees_to_the_right()
+    {
+        var root = ChartXml.Parse(SvgCharts.PolarTuningCurve([0, 90, 180, 270], [2, 0, 0, 0], "tuning", "arcs", [0, 90, 180, 270], [1, 1, 1, 1], "lines"));
+
+        var points = root.WithClass("point").ToList();
+        Assert.Equal(4, points.Count);
+        // The peak at 0° lies right of the centre (the 90° point, at the centre, marks it), on the same row.
+        Assert.True((double)points[0].Attribute("cx")! > (double)points[1].Attribute("cx")!);
+        Assert.Equal((double)points[0].Attribute("cy")!, (double)points[1].Attribute("cy")!, 6);
+        var d = (string)root.WithClass("series").First(e => e.Name.LocalName == "path").Attribute("d")!;
+        Assert.Equal(5, d.Count(c => c is 'M' or 'L'));
+        Assert.Single(root.WithClass("series-control"), e => e.Name.LocalName == "path");
+        Assert.Contains("peak 2 at 0°", (string?)root.Attribute("aria-label"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_image_grid_draws_only_the_pixels_that_differ_from_its_background()
+    {
+        var root = ChartXml.Parse(SvgCharts.ImageGrid([new ImageTile("arc", [[0, 1], [0.5, 0]])], "stimuli", "intensity", ColourScale.Sequential(0, 1)));
+
+        var pixels = root.WithClass("pixel").ToList();
+        Assert.Equal(2, pixels.Count);
+        Assert.Equal(["1", "0.5"], pixels.Select(p => (string)p.Attribute("data-value")!));
+        Assert.Contains(root.WithClass("tick"), t => t.Value == "arc");
     }
 
     [Fact]

@@ -21,6 +21,8 @@ public class ClaimMethodsTests
     [InlineData("L0MLP", TargetKind.Mlp, 0, 0)]
     [InlineData("L0N512", TargetKind.Neuron, 0, 512)]
     [InlineData("F4815", TargetKind.Feature, 0, 4815)]
+    [InlineData("conv2:7", TargetKind.Unit, 0, 7)]
+    [InlineData("features.3:12", TargetKind.Unit, 0, 12)]
     public void Targets_parse_and_format_back_to_the_same_text(string text, TargetKind kind, int layer, int index)
     {
         var target = ComponentTarget.Parse(text);
@@ -47,6 +49,13 @@ public class ClaimMethodsTests
     [InlineData("S=1.5")]
     [InlineData("S=-0")]
     [InlineData("L1MLP2")]
+    [InlineData("conv2:")]
+    [InlineData(":7")]
+    [InlineData("conv2:-1")]
+    [InlineData("conv 2:7")]
+    [InlineData("conv2.:7")]
+    [InlineData("2conv:7")]
+    [InlineData("conv2:7:1")]
     public void Malformed_targets_are_refused(string text)
     {
         Assert.False(ComponentTarget.TryParse(text, out _));
@@ -132,6 +141,65 @@ public class ClaimMethodsTests
         Assert.Contains("targets", Errors("superposition", ["S=0"], """{"measure": "feature_norm"}""").Select(e => e.Field));
         var claim = ClaimMethods.Parse("superposition", ["F3"], Json("""{"measure": "feature_norm", "sparsity_index": 2}"""));
         Assert.Equal(new SuperpositionParameters(2, "feature_norm"), claim.Parameters);
+    }
+
+    [Fact]
+    public void A_unit_target_names_its_layer_and_channel()
+    {
+        var target = ComponentTarget.Parse("conv2:7");
+        Assert.Equal(ComponentTarget.Unit("conv2", 7), target);
+        Assert.Equal("conv2", target.LayerName);
+        Assert.NotEqual(ComponentTarget.Parse("conv1:7"), target);
+    }
+
+    private const string Sha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    [Fact]
+    public void A_tuning_curve_claim_reads_its_stimuli_and_geometry()
+    {
+        var claim = ClaimMethods.Parse("tuning_curve", ["conv2:7"], Json($$"""
+            {"curves": {"sha256": "{{Sha}}", "count": 24, "height": 28, "width": 28},
+             "lines": {"sha256": "{{Sha}}", "count": 24, "height": 28, "width": 28},
+             "radius": 4, "thickness": 1.5, "arc_length": 7, "measure": "fwhm"}
+            """));
+        var p = claim.ParametersAs<TuningCurveParameters>();
+        Assert.Equal(new ImageSetReference(Sha, 24, 28, 28, null), p.Curves);
+        Assert.Equal((4.0, 1.5, 7.0, "fwhm"), (p.Radius, p.Thickness, p.ArcLength, p.Measure));
+
+        var errors = Errors("tuning_curve", ["conv2:7", "conv2:8"], $$"""
+            {"curves": {"sha256": "ABC", "count": 2, "height": 28}, "radius": "4", "measure": "width"}
+            """);
+        Assert.Equal(
+            ["parameters.curves.width", "parameters.curves.sha256", "parameters.lines", "parameters.radius", "parameters.measure",
+             "parameters.thickness", "parameters.arc_length", "parameters.curves.count"],
+            errors.Select(e => e.Field));
+        Assert.Equal(["targets[0]"], Errors("tuning_curve", ["L1H4"], $$"""
+            {"curves": {"sha256": "{{Sha}}", "count": 24, "height": 28, "width": 28},
+             "lines": {"sha256": "{{Sha}}", "count": 24, "height": 28, "width": 28}, "radius": 4, "thickness": 1.5, "arc_length": 7}
+            """).Select(e => e.Field));
+    }
+
+    [Fact]
+    public void A_cnn_ablation_claim_needs_labelled_images_disjoint_groups_and_units_of_one_layer()
+    {
+        var claim = ClaimMethods.Parse("cnn_ablation", ["conv2:3", "conv2:7"], Json($$"""
+            {"images": {"sha256": "{{Sha}}", "count": 100, "height": 28, "width": 28, "labels_sha256": "{{Sha}}"}, "seed": 4, "random_draws": 30}
+            """));
+        var p = claim.ParametersAs<CnnAblationParameters>();
+        Assert.Equal([0, 2, 3, 5, 6, 8, 9], p.CurveDigits);
+        Assert.Equal([1, 4, 7], p.StraightDigits);
+        Assert.Equal((4L, 30, "excess_over_random"), (p.Seed, p.RandomDraws, p.Measure));
+
+        var errors = Errors("cnn_ablation", ["conv2:3", "conv1:3"], $$"""
+            {"images": {"sha256": "{{Sha}}", "count": 100, "height": 28, "width": 28}, "curve_digits": [0, 2], "straight_digits": [4, 4]}
+            """);
+        Assert.Equal(["parameters.images.labels_sha256", "parameters.straight_digits"], errors.Select(e => e.Field));
+        Assert.Contains("straight_digits", Errors("cnn_ablation", ["conv2:3"], $$"""
+            {"images": {"sha256": "{{Sha}}", "count": 1, "height": 1, "width": 1, "labels_sha256": "{{Sha}}"}, "curve_digits": [0, 1], "straight_digits": [1]}
+            """).Select(e => e.Field.Split('.').Last()));
+        Assert.Contains(Errors("cnn_ablation", ["conv2:3", "conv1:3"], $$"""
+            {"images": {"sha256": "{{Sha}}", "count": 1, "height": 1, "width": 1, "labels_sha256": "{{Sha}}"} }
+            """), e => e.Message.Contains("one layer", StringComparison.Ordinal));
     }
 
     private static string RepositoryRoot()
