@@ -19,6 +19,10 @@ public sealed record LineArtifact(string Key, string Title, string X, string Y, 
 /// <summary>Anything else: shown as its JSON.</summary>
 public sealed record RawArtifact(string Key, string Title, string Json) : ArtifactView(Key, Title);
 
+/// <summary>A radial tuning curve: responses to curves by orientation, and to straight lines as its control.</summary>
+public sealed record PolarArtifact(string Key, string Title, double[] Orientations, double[] Curves, double[]? LineOrientations, double[]? Lines)
+    : ArtifactView(Key, Title);
+
 /// <summary>
 /// Reading the jsonb parts of an evidence record (parameters, inputs, numbers, artifacts, provenance). The worker writes
 /// non-finite numbers as the strings "NaN", "Infinity" and "-Infinity"; they read back as doubles here.
@@ -153,6 +157,15 @@ public static class EvidenceJson
     private static ArtifactView Classify(string key, JsonElement e)
     {
         var title = String(e, "title") ?? Humanise(key);
+        if (e.ValueKind == JsonValueKind.Object
+            && e.TryGetProperty("orientations", out var orientations) && Vector(orientations) is { } angles
+            && e.TryGetProperty("curves", out var curves) && Vector(curves) is { } responses && responses.Length == angles.Length)
+        {
+            var lineAngles = e.TryGetProperty("line_orientations", out var lo) ? Vector(lo) : null;
+            var lines = e.TryGetProperty("lines", out var l) ? Vector(l) : null;
+            var control = lineAngles is not null && lines is not null && lineAngles.Length == lines.Length;
+            return new PolarArtifact(key, title, angles, responses, control ? lineAngles : null, control ? lines : null);
+        }
         if (e.ValueKind == JsonValueKind.Object && e.TryGetProperty("values", out var values))
         {
             if (Matrix(values) is { } matrix)

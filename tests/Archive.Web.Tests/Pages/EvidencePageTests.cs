@@ -73,6 +73,31 @@ public sealed class EvidencePageTests(ArchiveFixture archive) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_tuning_curve_artifact_is_drawn_as_a_polar_chart_with_its_line_control()
+    {
+        var (_, claim, run) = await SeedAsync();
+        await using (var db = archive.CreateDbContext())
+        {
+            var stored = await db.EvidenceRuns.SingleAsync(r => r.Id == run.Id, Ct);
+            // As TuningCurveMethods writes it: responses to arcs by orientation, and to straight lines as the control.
+            stored.Artifacts = JsonDocument.Parse("""
+                {"polar_tuning_curve":{"title":"conv2:7: response by orientation","orientations":[0,90,180,270],"curves":[0.5,2.0,0.25,0],
+                 "line_orientations":[0,90],"lines":[0.1,0.4]}}
+                """);
+            await db.SaveChangesAsync(Ct);
+        }
+        using var client = archive.CreateClient();
+
+        var html = await GetOkAsync(client, $"/evidence/{run.Id}");
+
+        var figure = Regex.Match(html, "<figure class=\"chart artifact\" id=\"artifact-polar_tuning_curve\">.*?</figure>", RegexOptions.Singleline).Value;
+        Assert.Contains("class=\"chart polar", figure);
+        Assert.Contains("peak 2 at 90°", WebUtility.HtmlDecode(figure));
+        Assert.Contains("series-control", figure);
+        Assert.DoesNotContain("raw-json", figure);
+    }
+
+    [Fact]
     public async Task Shows_claim_verdict_parameters_inputs_numbers_artifacts_provenance_and_history()
     {
         var (_, claim, run) = await SeedAsync();
