@@ -1,5 +1,4 @@
-using Archive.Data;
-using Archive.Data.Blobs;
+using Archive.Specimens;
 using Archive.Specimens.Build;
 using Archive.Specimens.Import;
 
@@ -46,12 +45,6 @@ if (args is not ["import", var folder])
     return 2;
 }
 
-// appsettings.json sits beside the binary, wherever the tool is started from.
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
-var connectionString = builder.Configuration.GetConnectionString("Archive")
-    ?? throw new InvalidOperationException("ConnectionStrings:Archive is not set. Start the archive with .ci/start, which provides a local PostgreSQL.");
-builder.Services.AddArchiveData(connectionString);
-builder.Services.AddBlobStore();
-using var host = builder.Build();
+using var host = ArchiveHost.Build();
 await using var scope = host.Services.CreateAsyncScope();
 return await ActivatorUtilities.CreateInstance<BundleImporter>(scope.ServiceProvider).ImportFolderAsync(folder, CancellationToken.None);

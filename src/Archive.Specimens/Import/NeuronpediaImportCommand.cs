@@ -32,12 +32,7 @@ public static class NeuronpediaImportCommand
             return 2;
         }
 
-        // appsettings.json sits beside the binary, wherever the tool is started from.
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        var connectionString = builder.Configuration.GetConnectionString("Archive")
-            ?? throw new InvalidOperationException("ConnectionStrings:Archive is not set. Start the archive with .ci/start, which provides a local PostgreSQL.");
-        builder.Services.AddArchiveData(connectionString);
-        using var host = builder.Build();
+        using var host = ArchiveHost.Build();
         await using var scope = host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ArchiveDbContext>();
         try
