@@ -29,30 +29,18 @@ public static class ClaimMethods
         HeadScore("previous_token_score", "Previous-token score per head: mean attention to the previous position."),
         HeadScore("detect_head", "TransformerLens's detect_head against a named detection pattern."),
         new("icl_score", "In-context-learning score: mean loss over the first copy minus over the second.", "none",
-            RepeatedTokenParameters.Read, (targets, _, errors) => Count(targets, errors, 0, 0)),
+            RepeatedTokenParameters.Read, Targets(0, 0)),
         new("ablation", "Zero- or mean-ablate the targets together; the headline is the loss increase.", "heads, MLPs or neurons: L1H4, L1H*, L0MLP, L0N12",
             r => new AblationParameters(RepeatedTokenParameters.Read(r), r.Choice("ablation", AblationParameters.Ablations, "zero"),
                 r.Choice("metric", AblationParameters.Metrics, "loss_second_copy"), r.OptionalLong("reference_seed")),
-            (targets, _, errors) =>
-            {
-                Count(targets, errors, 1, 256);
-                Kinds(targets, errors, TargetKind.Head, TargetKind.LayerHeads, TargetKind.Mlp, TargetKind.Neuron);
-            }),
+            Targets(1, 256, TargetKind.Head, TargetKind.LayerHeads, TargetKind.Mlp, TargetKind.Neuron)),
         Composition("q_composition"), Composition("k_composition"), Composition("v_composition"),
         new("copying_score", "Copying score of one head, from the eigenvalues of W_E·W_OV·W_U (or of W_OV alone; Elhage et al. 2021).", "one head: L1H4",
             r => new CopyingParameters(r.Bool("ov_only", false)),
-            (targets, _, errors) =>
-            {
-                Count(targets, errors, 1, 1);
-                Kinds(targets, errors, TargetKind.Head);
-            }),
+            Targets(1, 1, TargetKind.Head)),
         new("sae_feature", "A measure of one feature of a stored dictionary on a held-out corpus token set.", "one feature: F123",
             ReadSaeFeature,
-            (targets, _, errors) =>
-            {
-                Count(targets, errors, 1, 1);
-                Kinds(targets, errors, TargetKind.Feature);
-            }),
+            Targets(1, 1, TargetKind.Feature)),
         new("superposition", "A measure of a toy model of superposition, from its stored weights alone.", "S=0.99 (the family member), F3 for per-feature measures",
             r => new SuperpositionParameters(r.Int("sparsity_index", 0, 0, 1000), r.Choice("measure", SuperpositionParameters.Measures, "represented_count")),
             (targets, parameters, errors) =>
@@ -64,11 +52,7 @@ public static class ClaimMethods
         new("tuning_curve", "Radial tuning curve of one unit of a convolutional network over rotated arcs, against straight lines (Cammarata et al. 2020): curve selectivity or full width at half maximum.",
             "one unit: conv2:7",
             TuningCurveParameters.Read,
-            (targets, _, errors) =>
-            {
-                Count(targets, errors, 1, 1);
-                Kinds(targets, errors, TargetKind.Unit);
-            }),
+            Targets(1, 1, TargetKind.Unit)),
         new("cnn_ablation", "Zero-ablate units of one layer of a convolutional network: accuracy drop on curved digits minus on straight-stroked ones, against as many random units of the layer.",
             "units of one layer: conv2:3, conv2:7",
             CnnAblationParameters.Read,
@@ -115,11 +99,7 @@ public static class ClaimMethods
     private static ClaimMethod HeadScore(string name, string summary) => new(name, summary, "heads: L1H4, or L1H* for the layer's best head",
         r => new HeadScoreParameters(RepeatedTokenParameters.Read(r),
             name == "detect_head" ? r.Choice("detection_pattern", HeadScoreParameters.DetectionPatterns, "induction_head") : "induction_head"),
-        (targets, _, errors) =>
-        {
-            Count(targets, errors, 1, 256);
-            Kinds(targets, errors, Heads);
-        });
+        Targets(1, 256, Heads));
 
     private static ClaimMethod Composition(string name) => new(name,
         $"{char.ToUpperInvariant(name[0])}-composition score between an earlier and a later head (Elhage et al. 2021), from the weights.",
@@ -149,6 +129,15 @@ public static class ClaimMethods
         var set = tokens is null ? new CorpusTokenSet(CorpusTokenSet.BrownCorpus, CorpusTokenSet.HeldOut, 1, 2, null) : CorpusTokenSet.Read(tokens);
         return new SaeFeatureParameters(dictionary, measure, predicate, topK, set);
     }
+
+    /// <summary>The rule of most methods: between <paramref name="min"/> and <paramref name="max"/> targets, each of
+    /// <paramref name="kinds"/> (no kinds: a method that takes no targets, where the count says it all).</summary>
+    private static Action<IReadOnlyList<ComponentTarget>, ClaimParameters, List<ClaimFieldError>> Targets(int min, int max, params TargetKind[] kinds) =>
+        (targets, _, errors) =>
+        {
+            Count(targets, errors, min, max);
+            if (kinds.Length > 0) Kinds(targets, errors, kinds);
+        };
 
     private static void Count(IReadOnlyList<ComponentTarget> targets, List<ClaimFieldError> errors, int min, int max)
     {
