@@ -71,6 +71,10 @@ public static class GraphsApi
             return Problem(StatusCodes.Status400BadRequest, "Unreadable graph", ex.Message);
         }
         await using var _ = staged;
+        // The same bytes are the same graph, already checked when they were first stored: one row, one blob.
+        if (await db.AttributionGraphs.AsNoTracking().Where(g => g.Sha256 == staged.Hash.Hex).OrderBy(g => g.UploadedAt).FirstOrDefaultAsync(ct) is { } existing)
+            return TypedResults.Ok(Info(existing, http));
+
         GraphFileSummary? summary;
         Dictionary<string, string[]> errors;
         try
@@ -83,9 +87,6 @@ public static class GraphsApi
             return Problem(StatusCodes.Status400BadRequest, "Unreadable graph", $"The body is not valid JSON: {ex.Message}");
         }
         if (summary is null) return TypedResults.ValidationProblem(errors, title: "The attribution graph is malformed.");
-
-        if (await db.AttributionGraphs.AsNoTracking().Where(g => g.Sha256 == staged.Hash.Hex).OrderBy(g => g.UploadedAt).FirstOrDefaultAsync(ct) is { } existing)
-            return TypedResults.Ok(Info(existing, http)); // the same bytes are the same graph: one row, one blob
 
         var graph = new AttributionGraphFile
         {
