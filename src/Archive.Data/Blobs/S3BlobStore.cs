@@ -18,6 +18,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     private readonly AmazonS3Client client;
     private readonly string staging;
     private readonly TimeSpan stagingExpiry;
+    private readonly KeyedTurns sameBlob = new();
 
     public S3BlobStore(IOptions<BlobStoreOptions> options)
     {
@@ -66,6 +67,10 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     {
         try
         {
+            // Commits of the same bytes in this process take turns, so the second finds the first's object and uploads
+            // nothing. Across processes S3's PUT is atomic and a later one only replaces identical bytes; in-process the
+            // turns also keep servers whose writes are not atomic (s3rver) from interleaving two uploads of one key.
+            using var turn = await sameBlob.EnterAsync(staged.Hash.Hex, ct);
             if (await StatAsync(staged.Hash, ct) is not null) return new StoredBlob(staged.Hash, staged.Length, Created: false);
             if (staged.Length < s3.MultipartThresholdBytes)
             {
@@ -224,3 +229,53 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
 
     private string KeyOf(ContentHash hash) => s3.KeyPrefix + hash.RelativePath;
 }
+
+/// <summary>One holder at a time per key; a key's gate exists only while someone holds or waits for it.</summary>
+internal sealed class KeyedTurns
+{
+    private readonly Dictionary<string, (SemaphoreSlim Gate, int Users)> gates = new(StringComparer.Ordinal);
+
+    public async Task<IDisposable> EnterAsync(string key, CancellationToken ct)
+    {
+        SemaphoreSlim gate;
+        lock (gates)
+        {
+            gate = gates.TryGetValue(key, out var entry) ? entry.Gate : new SemaphoreSlim(1, 1);
+            gates[key] = (gate, entry.Users + 1);
+        }
+        try
+        {
+            await gate.WaitAsync(ct);
+        }
+        catch
+        {
+            Leave(key, gate, entered: false);
+            throw;
+        }
+        return new Turn(this, key, gate);
+    }
+
+    private void Leave(string key, SemaphoreSlim gate, bool entered)
+    {
+        if (entered) gate.Release();
+        lock (gates)
+        {
+            var (_, users) = gates[key];
+            if (users == 1)
+            {
+                gates.Remove(key);
+                gate.Dispose();
+            }
+            else
+            {
+                gates[key] = (gate, users - 1);
+            }
+        }
+    }
+
+    private sealed class Turn(KeyedTurns owner, string key, SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => owner.Leave(key, gate, entered: true);
+    }
+}
+
