@@ -6,11 +6,15 @@ using Archive.Data.Dictionaries;
 using Archive.Data.Evidence;
 using Archive.Data.Models;
 using Archive.Data.Specimens;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace Archive.Data;
 
-public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options) : DbContext(options)
+/// <summary>The archive's one database: Identity's account tables and the archive's own.</summary>
+public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options)
+    : IdentityDbContext<User, IdentityRole<int>, int>(options)
 {
     public DbSet<Blob> Blobs => Set<Blob>();
     public DbSet<Model> Models => Set<Model>();
@@ -26,25 +30,28 @@ public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options)
     public DbSet<FeatureDictionary> FeatureDictionaries => Set<FeatureDictionary>();
     public DbSet<Feature> Features => Set<Feature>();
     public DbSet<FeatureActivation> FeatureActivations => Set<FeatureActivation>();
-    public DbSet<User> Users => Set<User>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    protected override void OnModelCreating(ModelBuilder builder)
     {
-        modelBuilder.ApplyConfiguration(new BlobConfiguration());
-        modelBuilder.HasDbFunction(typeof(EvidenceRun).GetMethod(nameof(EvidenceRun.QueuePosition))!).HasName("evidence_queue_position");
-        modelBuilder.ApplyConfiguration(new AttributionGraphFileConfiguration());
-        modelBuilder.ApplyConfiguration(new ModelConfiguration());
-        modelBuilder.ApplyConfiguration(new SpecimenConfiguration());
-        modelBuilder.ApplyConfiguration(new SpecimenRevisionConfiguration());
-        modelBuilder.ApplyConfiguration(new CircuitConfiguration());
-        modelBuilder.ApplyConfiguration(new CircuitNodeConfiguration());
-        modelBuilder.ApplyConfiguration(new CircuitEdgeConfiguration());
-        modelBuilder.ApplyConfiguration(new ClaimConfiguration());
-        modelBuilder.ApplyConfiguration(new EvidenceRunConfiguration());
-        modelBuilder.ApplyConfiguration(new EvidenceRunAttemptConfiguration());
-        modelBuilder.ApplyConfiguration(new FeatureDictionaryConfiguration());
-        modelBuilder.ApplyConfiguration(new FeatureConfiguration());
-        modelBuilder.ApplyConfiguration(new FeatureActivationConfiguration());
-        modelBuilder.ApplyConfiguration(new UserConfiguration());
+        base.OnModelCreating(builder);
+        IdentityTableNames.Apply(builder);
+        builder.ApplyConfiguration(new BlobConfiguration());
+        builder.HasDbFunction(typeof(EvidenceRun).GetMethod(nameof(EvidenceRun.QueuePosition))!).HasName("evidence_queue_position");
+        builder.ApplyConfiguration(new AttributionGraphFileConfiguration());
+        builder.ApplyConfiguration(new ModelConfiguration());
+        builder.ApplyConfiguration(new SpecimenConfiguration());
+        builder.ApplyConfiguration(new SpecimenRevisionConfiguration());
+        builder.ApplyConfiguration(new CircuitConfiguration());
+        builder.ApplyConfiguration(new CircuitNodeConfiguration());
+        builder.ApplyConfiguration(new CircuitEdgeConfiguration());
+        builder.ApplyConfiguration(new ClaimConfiguration());
+        builder.ApplyConfiguration(new EvidenceRunConfiguration());
+        builder.ApplyConfiguration(new EvidenceRunAttemptConfiguration());
+        builder.ApplyConfiguration(new FeatureDictionaryConfiguration());
+        builder.ApplyConfiguration(new FeatureConfiguration());
+        builder.ApplyConfiguration(new FeatureActivationConfiguration());
+        builder.ApplyConfiguration(new UserConfiguration());
+        builder.ApplyConfiguration(new ApiKeyConfiguration());
     }
 }

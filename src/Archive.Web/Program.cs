@@ -1,3 +1,4 @@
+using Archive.Web.Accounts;
 using Archive.Web.Infrastructure;
 
 // The container image has no curl: `dotnet Archive.Web.dll --health-probe` is its health check.
@@ -10,6 +11,9 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddArchiveServices();
 
 var app = builder.Build();
+
+// `Archive.Web accounts …`: account tasks (the first admin) run against the same services, then exit.
+if (args.FirstOrDefault() == AccountsCommand.Verb) return await AccountsCommand.RunAsync(app.Services, args);
 
 app.UseArchivePipeline();
 app.MapArchiveEndpoints();

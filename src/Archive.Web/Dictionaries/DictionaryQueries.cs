@@ -209,7 +209,7 @@ public static class DictionaryQueries
                 from n in db.CircuitNodes.AsNoTracking()
                 where n.Kind == CircuitNodeKind.Feature && n.FeatureDictionaryId == found.Id && n.Index == index
                 join c in db.Circuits on n.CircuitId equals c.Id
-                where SpecimenVisibility.Viewable.Contains(c.Revision.Specimen.Status)
+                where SpecimenVisibility.Public.Contains(c.Revision.Specimen.Status)
                 orderby c.Revision.Specimen.Slug, c.Revision.Number descending, c.Slug, n.Key
                 select new CircuitUse(c.Revision.Specimen.Slug, c.Revision.Specimen.Title, c.Revision.Number,
                     c.Revision.Specimen.CurrentRevisionId == c.RevisionId, c.Slug, c.Title, n.Key, n.Label, n.Activation, n.Influence))

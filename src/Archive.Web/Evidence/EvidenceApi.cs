@@ -1,8 +1,10 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Archive.Data;
 using Archive.Data.Blobs;
 using Archive.Data.Evidence;
 using Archive.Data.Specimens;
+using Archive.Web.Accounts;
 using Archive.Web.Files;
 using Archive.Web.Infrastructure;
 using Archive.Web.Specimens;
@@ -67,39 +69,42 @@ public static class EvidenceApi
     }
 
     public static async Task<Results<Accepted<EvidenceRunResponse>, ProblemHttpResult>> RequestEvidence(
-        ArchiveDbContext db, int claimId, CancellationToken ct)
+        ArchiveDbContext db, ClaimsPrincipal user, int claimId, CancellationToken ct)
     {
-        var exists = await db.Claims.AsNoTracking()
-            .AnyAsync(c => c.Id == claimId && SpecimenVisibility.Viewable.Contains(c.Revision.Specimen.Status), ct);
-        if (!exists) return SpecimensApi.NotFoundProblem($"No public claim {claimId}.");
+        var visible = db.Specimens.ViewableIds(user.Viewer());
+        var exists = await db.Claims.AsNoTracking().AnyAsync(c => c.Id == claimId && visible.Contains(c.Revision.SpecimenId), ct);
+        if (!exists) return SpecimensApi.NotFoundProblem($"No claim {claimId} that you may see.");
         var request = await EvidenceRequests.QueueAsync(db, claimId, "api", EvidencePriority.Person, ct);
         if (!request.Created)
         {
             return TypedResults.Problem($"Evidence run {request.RunId} for this claim is already queued or running.",
                 instance: $"/api/v1/evidence/{request.RunId}", title: "Already queued", statusCode: StatusCodes.Status409Conflict);
         }
-        return TypedResults.Accepted($"/api/v1/evidence/{request.RunId}", (await LoadAsync(db, request.RunId, ct))!);
+        return TypedResults.Accepted($"/api/v1/evidence/{request.RunId}", (await LoadAsync(db, user.Viewer(), request.RunId, ct))!);
     }
 
-    public static async Task<Results<Accepted<EvidenceRunResponse>, ProblemHttpResult>> CancelEvidenceRun(ArchiveDbContext db, Guid id, CancellationToken ct)
+    public static async Task<Results<Accepted<EvidenceRunResponse>, ProblemHttpResult>> CancelEvidenceRun(
+        ArchiveDbContext db, ClaimsPrincipal user, Guid id, CancellationToken ct)
     {
-        var visible = await db.EvidenceRuns.AsNoTracking()
-            .AnyAsync(r => r.Id == id && SpecimenVisibility.Viewable.Contains(r.Claim.Revision.Specimen.Status), ct);
+        var viewable = db.Specimens.ViewableIds(user.Viewer());
+        var visible = await db.EvidenceRuns.AsNoTracking().AnyAsync(r => r.Id == id && viewable.Contains(r.Claim.Revision.SpecimenId), ct);
         if (!visible) return SpecimensApi.NotFoundProblem($"No evidence run {id}.");
         if (!await EvidenceRequests.CancelAsync(db, id, ct))
         {
             return TypedResults.Problem($"Evidence run {id} has already finished.", instance: $"/api/v1/evidence/{id}", title: "Already finished",
                 statusCode: StatusCodes.Status409Conflict);
         }
-        return TypedResults.Accepted($"/api/v1/evidence/{id}", (await LoadAsync(db, id, ct))!);
+        return TypedResults.Accepted($"/api/v1/evidence/{id}", (await LoadAsync(db, user.Viewer(), id, ct))!);
     }
 
     /// <summary>Only files the record itself names are served, so the endpoint reveals nothing a record does not.</summary>
-    public static async Task<Results<BlobFileResult, ProblemHttpResult>> GetEvidenceInput(ArchiveDbContext db, Guid id, string sha256, CancellationToken ct)
+    public static async Task<Results<BlobFileResult, ProblemHttpResult>> GetEvidenceInput(
+        ArchiveDbContext db, ClaimsPrincipal user, Guid id, string sha256, CancellationToken ct)
     {
         if (!ContentHash.TryParse(sha256, out var hash)) return SpecimensApi.NotFoundProblem($"'{sha256}' is not a sha256.");
+        var viewable = db.Specimens.ViewableIds(user.Viewer());
         var inputs = await db.EvidenceRuns.AsNoTracking()
-            .Where(r => r.Id == id && SpecimenVisibility.Viewable.Contains(r.Claim.Revision.Specimen.Status))
+            .Where(r => r.Id == id && viewable.Contains(r.Claim.Revision.SpecimenId))
             .Select(r => r.Inputs).SingleOrDefaultAsync(ct);
         if (inputs is null || !NamesFile(inputs.RootElement, hash.Hex)) return SpecimensApi.NotFoundProblem($"Evidence run {id} names no input {hash}.");
         var size = await db.Blobs.AsNoTracking().Where(b => b.Sha256 == hash.Hex).Select(b => (long?)b.SizeBytes).SingleOrDefaultAsync(ct);
@@ -115,14 +120,22 @@ public static class EvidenceApi
         _ => false,
     };
 
-    public static async Task<Results<Ok<EvidenceRunResponse>, ProblemHttpResult>> GetEvidenceRun(ArchiveDbContext db, Guid id, CancellationToken ct) =>
-        await LoadAsync(db, id, ct) is { } run ? TypedResults.Ok(run) : SpecimensApi.NotFoundProblem($"No evidence run {id}.");
+    public static async Task<Results<Ok<EvidenceRunResponse>, ProblemHttpResult>> GetEvidenceRun(
+        ArchiveDbContext db, ClaimsPrincipal user, Guid id, CancellationToken ct) =>
+        await LoadAsync(db, user.Viewer(), id, ct) is { } run ? TypedResults.Ok(run) : SpecimensApi.NotFoundProblem($"No evidence run {id}.");
 
-    public static async Task<Ok<List<EvidenceRunResponse>>> ListClaimEvidence(ArchiveDbContext db, int claimId, CancellationToken ct) =>
-        TypedResults.Ok(await Project(db.EvidenceRuns.AsNoTracking().Where(r => r.ClaimId == claimId).OrderByDescending(r => r.RequestedAt).Take(100)).ToListAsync(ct));
+    /// <summary>A claim's runs, newest first; a claim the caller may not see has none (not a 404, which would confirm it exists).</summary>
+    public static async Task<Ok<List<EvidenceRunResponse>>> ListClaimEvidence(ArchiveDbContext db, ClaimsPrincipal user, int claimId, CancellationToken ct) =>
+        TypedResults.Ok(await Project(Visible(db, user.Viewer()).Where(r => r.ClaimId == claimId).OrderByDescending(r => r.RequestedAt).Take(100)).ToListAsync(ct));
 
-    public static Task<EvidenceRunResponse?> LoadAsync(ArchiveDbContext db, Guid id, CancellationToken ct) =>
-        Project(db.EvidenceRuns.AsNoTracking().Where(r => r.Id == id)).SingleOrDefaultAsync(ct);
+    public static Task<EvidenceRunResponse?> LoadAsync(ArchiveDbContext db, SpecimenViewer viewer, Guid id, CancellationToken ct) =>
+        Project(Visible(db, viewer).Where(r => r.Id == id)).SingleOrDefaultAsync(ct);
+
+    private static IQueryable<EvidenceRun> Visible(ArchiveDbContext db, SpecimenViewer viewer)
+    {
+        var viewable = db.Specimens.ViewableIds(viewer);
+        return db.EvidenceRuns.AsNoTracking().Where(r => viewable.Contains(r.Claim.Revision.SpecimenId));
+    }
 
     /// <summary>The wire form of evidence runs, in one query however many runs are read.</summary>
     private static IQueryable<EvidenceRunResponse> Project(IQueryable<EvidenceRun> runs) =>

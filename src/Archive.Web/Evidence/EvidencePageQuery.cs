@@ -100,11 +100,12 @@ public static class EvidencePageQuery
 {
     public const int HistoryLimit = 50;
 
-    /// <returns>Null when there is no such run, or its specimen is not public.</returns>
-    public static async Task<EvidencePageData?> LoadAsync(ArchiveDbContext db, Guid id, CancellationToken ct)
+    /// <returns>Null when there is no such run, or <paramref name="viewer"/> may not see its specimen.</returns>
+    public static async Task<EvidencePageData?> LoadAsync(ArchiveDbContext db, SpecimenViewer viewer, Guid id, CancellationToken ct)
     {
+        var viewable = db.Specimens.ViewableIds(viewer);
         var row = await db.EvidenceRuns.AsNoTracking()
-            .Where(r => r.Id == id && SpecimenVisibility.Viewable.Contains(r.Claim.Revision.Specimen.Status))
+            .Where(r => r.Id == id && viewable.Contains(r.Claim.Revision.SpecimenId))
             .Select(r => new
             {
                 Run = new EvidenceRunView(

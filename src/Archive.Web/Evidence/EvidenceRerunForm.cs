@@ -1,6 +1,7 @@
 using Archive.Data;
 using Archive.Data.Evidence;
 using Archive.Data.Specimens;
+using Archive.Web.Accounts;
 using Archive.Web.Infrastructure;
 using Archive.Web.Specimens;
 using Microsoft.AspNetCore.Antiforgery;
@@ -33,8 +34,8 @@ public static class EvidenceRerunForm
         ArchiveDbContext db, IAntiforgery antiforgery, HttpContext http, Guid id, CancellationToken ct)
     {
         if (!await antiforgery.IsRequestValidAsync(http)) return InvalidForm();
-        var visible = await db.EvidenceRuns.AsNoTracking()
-            .AnyAsync(r => r.Id == id && SpecimenVisibility.Viewable.Contains(r.Claim.Revision.Specimen.Status), ct);
+        var viewable = db.Specimens.ViewableIds(http.User.Viewer());
+        var visible = await db.EvidenceRuns.AsNoTracking().AnyAsync(r => r.Id == id && viewable.Contains(r.Claim.Revision.SpecimenId), ct);
         if (!visible) return TypedResults.NotFound();
         await EvidenceRequests.CancelAsync(db, id, ct); // already finished: the page shows how it ended
         return SeeOther(http, $"/evidence/{id}");
@@ -48,8 +49,9 @@ public static class EvidenceRerunForm
         ArchiveDbContext db, IAntiforgery antiforgery, HttpContext http, Guid id, CancellationToken ct)
     {
         if (!await antiforgery.IsRequestValidAsync(http)) return InvalidForm();
+        var viewable = db.Specimens.ViewableIds(http.User.Viewer());
         var claimId = await db.EvidenceRuns.AsNoTracking()
-            .Where(r => r.Id == id && SpecimenVisibility.Viewable.Contains(r.Claim.Revision.Specimen.Status))
+            .Where(r => r.Id == id && viewable.Contains(r.Claim.Revision.SpecimenId))
             .Select(r => (int?)r.ClaimId).SingleOrDefaultAsync(ct);
         if (claimId is null) return TypedResults.NotFound();
         // Whether this request queued the run or one was already pending, the page to show is that run's.

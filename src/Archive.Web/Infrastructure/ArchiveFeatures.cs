@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Archive.Web.Accounts;
 using Archive.Web.Circuits;
 using Archive.Web.Dictionaries;
 using Archive.Web.Dictionaries.Exports;
@@ -32,6 +33,7 @@ public static class ArchiveFeatures
     public static IEndpointRouteBuilder MapArchiveApis(this IEndpointRouteBuilder app)
     {
         var v1 = app.MapGroup(ApiVersions.V1);
+        v1.MapAccountsApi();
         v1.MapSpecimensApi();
         v1.MapCircuitsApi();
         v1.MapGraphsApi();
@@ -40,6 +42,7 @@ public static class ArchiveFeatures
         v1.MapSpecimenRecheckApi();
         v1.MapDictionariesApi();
         v1.MapDictionaryExportsApi();
+        app.MapAccountForms();
         app.MapEvidenceRerunForm();
         app.MapSpecimenRecheckForm();
         return app;

@@ -1,5 +1,6 @@
 using Archive.Data;
 using Archive.Data.Blobs;
+using Archive.Web.Accounts;
 using Archive.Web.Components;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -30,6 +31,7 @@ public static class ArchiveServiceExtensions
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddArchiveAccounts();
         builder.Services.AddArchiveFeatures();
         return builder;
     }
@@ -58,6 +60,8 @@ public static class ArchiveServiceExtensions
             api.UseStatusCodePages();
         });
         if (!app.Environment.IsDevelopment()) app.UseHsts();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseRateLimiter();
         app.UseAntiforgery();
         return app;

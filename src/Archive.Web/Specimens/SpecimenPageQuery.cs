@@ -76,11 +76,12 @@ public sealed record SpecimenPageData(
 /// </summary>
 public static class SpecimenPageQuery
 {
-    /// <returns>Null when there is no such public specimen, or no such revision of it.</returns>
-    public static async Task<SpecimenPageData?> LoadAsync(ArchiveDbContext db, string slug, int? revisionNumber, CancellationToken ct)
+    /// <returns>Null when there is no such specimen that <paramref name="viewer"/> may see, or no such revision of it.</returns>
+    public static async Task<SpecimenPageData?> LoadAsync(ArchiveDbContext db, SpecimenViewer viewer, string slug, int? revisionNumber, CancellationToken ct)
     {
         var specimen = await db.Specimens.AsNoTracking()
-            .Where(s => s.Slug == slug && SpecimenVisibility.Viewable.Contains(s.Status))
+            .Where(SpecimenVisibility.ViewableBy(viewer))
+            .Where(s => s.Slug == slug)
             .Select(s => new SpecimenHeader(
                 s.Id, s.Slug, s.Title, s.Summary, s.Behaviour, s.Status, s.ClaimStatus, s.Tags, s.Techniques, s.Authors,
                 s.CurrentRevisionId, s.PublishedAt, s.UpdatedAt,

@@ -1,7 +1,9 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Archive.Data;
 using Archive.Data.Circuits;
 using Archive.Data.Specimens;
+using Archive.Web.Accounts;
 using Archive.Web.Circuits;
 using Archive.Web.Library;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -40,16 +42,16 @@ public static class SpecimensApi
         LibrarySort? sort, int? page, int? pageSize, CancellationToken ct) =>
         TypedResults.Ok(await LibraryQuery.RunAsync(db, new LibraryFilter(q, model, technique, tag, status, sort ?? LibrarySort.Relevance, page ?? 1, pageSize ?? 20), ct));
 
-    public static async Task<Results<Ok<SpecimenResponse>, ProblemHttpResult>> GetSpecimen(ArchiveDbContext db, string slug, CancellationToken ct) =>
-        await Load(db, slug, null, ct);
+    public static async Task<Results<Ok<SpecimenResponse>, ProblemHttpResult>> GetSpecimen(ArchiveDbContext db, ClaimsPrincipal user, string slug, CancellationToken ct) =>
+        await Load(db, user.Viewer(), slug, null, ct);
 
-    public static async Task<Results<Ok<SpecimenResponse>, ProblemHttpResult>> GetRevision(ArchiveDbContext db, string slug, int number, CancellationToken ct) =>
-        await Load(db, slug, number, ct);
+    public static async Task<Results<Ok<SpecimenResponse>, ProblemHttpResult>> GetRevision(ArchiveDbContext db, ClaimsPrincipal user, string slug, int number, CancellationToken ct) =>
+        await Load(db, user.Viewer(), slug, number, ct);
 
     public static async Task<Results<Ok<CircuitDocument>, ProblemHttpResult>> GetCircuit(
-        ArchiveDbContext db, string slug, string circuit, int? revision, CancellationToken ct)
+        ArchiveDbContext db, ClaimsPrincipal user, string slug, string circuit, int? revision, CancellationToken ct)
     {
-        var data = await SpecimenPageQuery.LoadAsync(db, slug, revision, ct);
+        var data = await SpecimenPageQuery.LoadAsync(db, user.Viewer(), slug, revision, ct);
         var found = data?.Circuits.FirstOrDefault(c => c.Slug == circuit);
         return found is null ? NotFoundProblem($"No circuit '{circuit}' in specimen '{slug}'.") : TypedResults.Ok(found.ToDocument());
     }
@@ -57,7 +59,7 @@ public static class SpecimensApi
     public static async Task<Results<JsonHttpResult<System.Text.Json.Nodes.JsonObject>, ProblemHttpResult>> GetAttributionGraph(
         ArchiveDbContext db, HttpContext http, string slug, string circuit, int? revision, string? pinned, bool? subgraph, CancellationToken ct)
     {
-        var data = await SpecimenPageQuery.LoadAsync(db, slug, revision, ct);
+        var data = await SpecimenPageQuery.LoadAsync(db, http.User.Viewer(), slug, revision, ct);
         var found = data?.Circuits.FirstOrDefault(c => c.Slug == circuit);
         if (data is null || found is null) return NotFoundProblem($"No circuit '{circuit}' in specimen '{slug}'.");
         var pins = string.IsNullOrWhiteSpace(pinned) ? [] : pinned.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -80,7 +82,7 @@ public static class SpecimensApi
         var options = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
         foreach (var slug in slugs)
         {
-            var data = await SpecimenPageQuery.LoadAsync(db, slug, null, ct);
+            var data = await SpecimenPageQuery.LoadAsync(db, SpecimenViewer.Public, slug, null, ct);
             if (data is null) continue;
             await JsonSerializer.SerializeAsync(http.Response.Body, ToResponse(data), options, ct);
             await http.Response.Body.WriteAsync("\n"u8.ToArray(), ct);
@@ -88,12 +90,12 @@ public static class SpecimensApi
         }
     }
 
-    private static async Task<Results<Ok<SpecimenResponse>, ProblemHttpResult>> Load(ArchiveDbContext db, string slug, int? revision, CancellationToken ct)
+    private static async Task<Results<Ok<SpecimenResponse>, ProblemHttpResult>> Load(ArchiveDbContext db, SpecimenViewer viewer, string slug, int? revision, CancellationToken ct)
     {
-        var data = await SpecimenPageQuery.LoadAsync(db, slug, revision, ct);
+        var data = await SpecimenPageQuery.LoadAsync(db, viewer, slug, revision, ct);
         if (data is null)
         {
-            return NotFoundProblem(revision is null ? $"No published specimen '{slug}'." : $"Specimen '{slug}' has no revision {revision}.");
+            return NotFoundProblem(revision is null ? $"No specimen '{slug}' that you may see." : $"Specimen '{slug}' has no revision {revision}.");
         }
         return TypedResults.Ok(ToResponse(data));
     }

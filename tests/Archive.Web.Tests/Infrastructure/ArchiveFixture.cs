@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Respawn;
 
@@ -42,6 +43,9 @@ public sealed class ArchiveFixture : IAsyncLifetime
 
     public IServiceProvider Services => factory.Services;
 
+    /// <summary>What the site logged (password-reset links among it, as on a local archive without SMTP).</summary>
+    public RecordedLogs Logs { get; } = new();
+
     public async ValueTask InitializeAsync()
     {
         database = await PostgresDatabase.CreateAsync("archive_web_tests");
@@ -56,7 +60,8 @@ public sealed class ArchiveFixture : IAsyncLifetime
             {
                 DbAdapter = DbAdapter.Postgres,
                 SchemasToInclude = ["public"],
-                TablesToIgnore = ["__EFMigrationsHistory"],
+                // The migration seeds the four roles; they are part of the schema, not test data.
+                TablesToIgnore = ["__EFMigrationsHistory", "roles"],
             });
         }
 
@@ -68,6 +73,7 @@ public sealed class ArchiveFixture : IAsyncLifetime
             // Every test calls from 127.0.0.1: the per-address limits would otherwise count the whole run as one client.
             web.UseSetting("Archive:EvidenceRequestsPerMinute", "10000");
             web.UseSetting("Archive:GraphUploadsPerMinute", "10000");
+            web.ConfigureLogging(logging => logging.AddProvider(Logs));
         });
         factory.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
         factory.StartServer();
