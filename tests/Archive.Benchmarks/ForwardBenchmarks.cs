@@ -1,4 +1,5 @@
 using Archive.Engine.Transformer;
+using Archive.Formats.Models;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;

@@ -1,3 +1,4 @@
+using Archive.Data.Bundles;
 using Archive.Data.Blobs;
 using Archive.Data.Evidence;
 using Archive.Specimens.Import;

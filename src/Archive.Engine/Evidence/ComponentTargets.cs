@@ -1,6 +1,6 @@
 using Archive.Engine.Transformer;
-using Archive.Engine.Vision;
 using Archive.Formats.Claims;
+using Archive.Formats.Models;
 
 namespace Archive.Engine.Evidence;
 

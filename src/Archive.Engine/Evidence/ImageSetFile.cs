@@ -43,8 +43,8 @@ public sealed record ImageSet(int Count, int Height, int Width, byte[] Pixels)
 /// </summary>
 public static class ImageSetFile
 {
-    public const string MediaType = "application/x.uint8-images";
-    public const string LabelsMediaType = "application/x.uint8-labels";
+    public const string MediaType = ClaimInputFiles.ImagesMediaType;
+    public const string LabelsMediaType = ClaimInputFiles.LabelsMediaType;
 
     public static ImageSet Read(string path, ImageSetReference set)
     {

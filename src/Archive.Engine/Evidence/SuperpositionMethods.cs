@@ -1,5 +1,6 @@
 using Archive.Engine.Superposition;
 using Archive.Formats.Claims;
+using Archive.Formats.Models;
 
 namespace Archive.Engine.Evidence;
 
@@ -37,7 +38,7 @@ public sealed class SuperpositionMethods : IEvidenceMethod
         return new EvidenceOutcome(
             headline,
             new { sparsity_index = k, sparsity = config.sparsities[k], measure, represented_threshold = m.RepresentedThreshold },
-            new { weights = $"{ToyModelFile.WeightName(k)} of the model file", config },
+            new { weights = $"{ToyModelFileHeader.WeightName(k)} of the model file", config },
             new
             {
                 m.FeatureNorms, m.Represented, m.RepresentedCount, m.Interference, m.Dimensionality, m.DimensionsPerFeature,

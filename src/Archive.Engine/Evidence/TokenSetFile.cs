@@ -11,7 +11,7 @@ namespace Archive.Engine.Evidence;
 /// </summary>
 public static class TokenSetFile
 {
-    public const string MediaType = "application/x.int32-le";
+    public const string MediaType = ClaimInputFiles.TokenIdsMediaType;
 
     public static byte[] Write(int[][] tokens)
     {

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Archive.Engine.Transformer;
+using Archive.Formats.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 

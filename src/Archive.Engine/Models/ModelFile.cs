@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using Archive.Engine.Safetensors;
-using Archive.Engine.Transformer;
-using Archive.Formats.Safetensors;
+using Archive.Formats.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -20,8 +18,6 @@ public sealed record ModelFile(
     string Sha256,
     long SizeBytes) : IDisposable
 {
-    public const string ConfigKey = "config";
-
     /// <summary>
     /// Validates the file (container, config, names, shapes, dtypes) from its header alone, then loads the tensors
     /// and hashes the bytes from the same open handle.
@@ -29,7 +25,8 @@ public sealed record ModelFile(
     public static ModelFile Load(string path, Device? device = null)
     {
         using var stream = SafetensorsFile.OpenRead(path);
-        var (header, config) = Validate(stream);
+        var header = SafetensorsFile.ReadHeader(stream);
+        var config = TransformerFileHeader.Validate(header);
         var stateDict = SafetensorsFile.LoadTensors(stream, header, header.Tensors, device);
         stream.Seek(0, SeekOrigin.Begin);
         var sha = Convert.ToHexStringLower(SHA256.HashData(stream));
@@ -37,11 +34,7 @@ public sealed record ModelFile(
     }
 
     /// <summary>Checks a model file without reading any tensor data; returns its config.</summary>
-    public static HookedTransformerConfig Inspect(string path)
-    {
-        using var stream = SafetensorsFile.OpenRead(path);
-        return Validate(stream).Config;
-    }
+    public static HookedTransformerConfig Inspect(string path) => TransformerFileHeader.Validate(SafetensorsFile.ReadHeader(path));
 
     /// <summary>
     /// Writes the state dict with the config in <c>__metadata__["config"]</c> (and <c>format: pt</c>, which Hugging
@@ -50,17 +43,17 @@ public sealed record ModelFile(
     public static void Save(string path, HookedTransformerConfig config, IReadOnlyDictionary<string, Tensor> stateDict,
         IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
-        ValidateConfig(config);
+        TransformerFileHeader.ValidateConfig(config);
         TransformerLensParameters.Check(config, stateDict.Select(kv => (kv.Key, kv.Value.shape)));
         foreach (var (name, tensor) in stateDict) CheckFloat(name, tensor.dtype);
 
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
         foreach (var (key, value) in extraMetadata ?? new Dictionary<string, string>())
         {
-            if (key == ConfigKey) throw new ArgumentException("extraMetadata must not hold 'config'; pass the config instead.", nameof(extraMetadata));
+            if (key == TransformerFileHeader.ConfigKey) throw new ArgumentException("extraMetadata must not hold 'config'; pass the config instead.", nameof(extraMetadata));
             metadata[key] = value;
         }
-        metadata[ConfigKey] = config.ToJson();
+        metadata[TransformerFileHeader.ConfigKey] = config.ToJson();
         SafetensorsFile.Save(path, stateDict, metadata);
     }
 
@@ -69,47 +62,10 @@ public sealed record ModelFile(
         foreach (var tensor in StateDict.Values) tensor.Dispose();
     }
 
-    private static (SafetensorsHeader Header, HookedTransformerConfig Config) Validate(Stream stream)
-    {
-        var header = SafetensorsFile.ReadHeader(stream);
-        if (!header.Metadata.TryGetValue(ConfigKey, out var json))
-            throw new ModelFormatException("config-missing", null, "__metadata__ has no 'config' entry.");
-
-        HookedTransformerConfig config;
-        try
-        {
-            config = HookedTransformerConfig.FromJson(json);
-        }
-        catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
-        {
-            throw new ModelFormatException("config-invalid", null, $"__metadata__['config'] is not a model config: {e.Message}", e);
-        }
-        ValidateConfig(config);
-
-        TransformerLensParameters.Check(config, header.Tensors.Select(t => (t.Name, t.Shape)));
-        foreach (var t in header.Tensors)
-        {
-            if (!SafetensorsTorchTypes.TryGetScalarType(t.Dtype, out var type)) throw new ModelFormatException("dtype-not-float", t.Name, $"dtype {t.Dtype} is not a float type.");
-            CheckFloat(t.Name, type);
-        }
-        return (header, config);
-    }
-
-    private static void ValidateConfig(HookedTransformerConfig config)
-    {
-        try
-        {
-            config.Validate();
-        }
-        catch (InvalidDataException e)
-        {
-            throw new ModelFormatException("config-invalid", null, e.Message, e);
-        }
-    }
-
+    /// <summary>The file's float rule (<see cref="ModelDtypes"/>), applied to the dtype a tensor would be written as.</summary>
     private static void CheckFloat(string name, ScalarType type)
     {
-        if (type is not (ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float64))
+        if (!SafetensorsTorchTypes.TryGetDtype(type, out var dtype) || !ModelDtypes.IsFloat(dtype))
             throw new ModelFormatException("dtype-not-float", name, $"dtype {type} is not a float type.");
     }
 }

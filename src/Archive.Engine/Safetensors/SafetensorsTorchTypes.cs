@@ -16,10 +16,20 @@ public static class SafetensorsTorchTypes
     public static bool TryGetScalarType(string dtype, out torch.ScalarType type) => Loadable.TryGetValue(dtype, out type);
 
     /// <summary>The safetensors name for a TorchSharp type; throws for types safetensors cannot hold here.</summary>
-    public static string FromScalarType(torch.ScalarType type)
+    public static string FromScalarType(torch.ScalarType type) => TryGetDtype(type, out var name)
+        ? name
+        : throw new ArgumentException($"TorchSharp dtype {type} has no safetensors dtype supported here.", nameof(type));
+
+    /// <summary>The safetensors name for a TorchSharp type; false for types safetensors cannot hold here.</summary>
+    public static bool TryGetDtype(torch.ScalarType type, out string dtype)
     {
         foreach (var (name, scalar) in Loadable)
-            if (scalar == type) return name;
-        throw new ArgumentException($"TorchSharp dtype {type} has no safetensors dtype supported here.", nameof(type));
+        {
+            if (scalar != type) continue;
+            dtype = name;
+            return true;
+        }
+        dtype = "";
+        return false;
     }
 }

@@ -1,6 +1,7 @@
 using Archive.Engine.Evidence;
 using Archive.Engine.Methods;
 using Archive.Engine.Vision;
+using Archive.Formats.Models;
 using static TorchSharp.torch;
 
 namespace Archive.Engine.Training;

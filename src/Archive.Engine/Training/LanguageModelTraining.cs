@@ -1,5 +1,6 @@
 using Archive.Engine.Saes;
 using Archive.Engine.Transformer;
+using Archive.Formats.Models;
 using static TorchSharp.torch;
 
 namespace Archive.Engine.Training;

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Archive.Formats.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Archive.Formats.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

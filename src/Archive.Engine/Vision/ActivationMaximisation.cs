@@ -1,4 +1,5 @@
 using Archive.Engine.Evidence;
+using Archive.Formats.Models;
 using static TorchSharp.torch;
 
 namespace Archive.Engine.Vision;

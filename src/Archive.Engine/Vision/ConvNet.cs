@@ -1,3 +1,4 @@
+using Archive.Formats.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Archive.Data.Bundles;
 using Archive.Data.Circuits;
 using Archive.Data.Claims;
 using Archive.Engine;
@@ -14,6 +15,7 @@ using Archive.Specimens.Import;
 using Archive.Engine.Evidence;
 using Archive.Formats.Charts;
 using Archive.Formats.Claims;
+using Archive.Formats.Models;
 using static TorchSharp.torch;
 
 namespace Archive.Specimens.Build;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Archive.Data.Bundles;
 using Archive.Specimens.Import;
 
 namespace Archive.Specimens.Build;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Archive.Data.Bundles;
 using Archive.Data.Circuits;
 using Archive.Data.Claims;
 using Archive.Engine;
@@ -8,6 +9,7 @@ using Archive.Engine.Evidence;
 using Archive.Engine.Training;
 using Archive.Engine.Vision;
 using Archive.Formats.Claims;
+using Archive.Formats.Models;
 using Archive.Specimens.Import;
 
 namespace Archive.Specimens.Build;
@@ -131,7 +133,7 @@ public sealed class CurveDetectorSpecimen : ISpecimenRecipe
             {
                 Slug = "mnist-cnn-8-16",
                 Name = "MNIST CNN: conv 8 → conv 16 → 64 → 10",
-                Architecture = ConvNetFile.Architecture,
+                Architecture = ConvNetFileHeader.Architecture,
                 Description = $"Two 5×5 convolutions (8 and 16 channels, padding 2), each followed by ReLU and 2×2 max-pooling, then a 64-unit ReLU layer and 10 class scores; input one 28 × 28 channel, intensity in [0, 1]. {saved.Config.ParameterCount:N0} parameters.",
                 TrainingNotes = $"{Training.Epochs} epochs of AdamW (lr {Training.LearningRate.ToString(CultureInfo.InvariantCulture)}, weight decay {Training.WeightDecay.ToString(CultureInfo.InvariantCulture)}, batch {Training.BatchSize}) on {training.Images.Count:N0} digits of npm {MnistDigits.Package}, seed {Seed}; held-out accuracy {Percent(cleanAccuracy)} on the other {heldOut.Images.Count:N0}.",
             },

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Archive.Data.Bundles;
 using Archive.Data.Circuits;
 using Archive.Data.Claims;
 using Archive.Engine.Methods;

@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Archive.Data.Bundles;
 using Archive.Data.Claims;
 using Archive.Engine.Superposition;
 using Archive.Engine.Training;
 using Archive.Formats.Charts;
+using Archive.Formats.Models;
 using Archive.Specimens.Import;
 
 namespace Archive.Specimens.Build;
@@ -84,7 +86,7 @@ public sealed class SuperpositionSpecimen : ISpecimenRecipe
             {
                 Slug = "toy-superposition-20-5",
                 Name = "Toy models of superposition, n = 20, m = 5",
-                Architecture = Archive.Engine.Superposition.ToyModelFile.Architecture,
+                Architecture = ToyModelFileHeader.Architecture,
                 Description = $"x̂ = ReLU(WᵀWx + b), W ∈ R^{{5×20}}, one model per sparsity S ∈ {{{string.Join(", ", Sparsities.Select(s => s.ToString(CultureInfo.InvariantCulture)))}}}.",
                 TrainingNotes = $"AdamW lr {config.learning_rate}, batch {config.batch_size}, {Steps} steps per model, importance 0.7^i, seeds {Seed}…{Seed + Sparsities.Length - 1} (archive-specimens build).",
             },

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Archive.Data.Bundles;
 using Archive.Data;
 using Archive.Data.Blobs;
 using Archive.Engine.Safetensors;
@@ -12,7 +13,7 @@ using Archive.Data.Claims;
 using Archive.Data.Evidence;
 using Archive.Data.Models;
 using Archive.Data.Specimens;
-using Archive.Engine.Models;
+using Archive.Formats.Models;
 using Microsoft.EntityFrameworkCore;
 
 namespace Archive.Specimens.Import;
@@ -136,32 +137,9 @@ public sealed partial class BundleImporter(ArchiveDbContext db, IBlobStore store
             return weightsChanged ? "model weights updated; specimen unchanged" : "unchanged";
         }
 
-        specimen.Title = manifest.Title;
-        specimen.Summary = manifest.Summary;
-        specimen.Behaviour = manifest.Behaviour;
-        specimen.Model = model;
-        specimen.Tags = manifest.Tags;
-        specimen.Techniques = manifest.Techniques;
-        specimen.Authors = manifest.Authors;
+        BundleEntities.Describe(specimen, manifest, model, writeup, now);
         specimen.Featured = manifest.Featured;
-        specimen.UpdatedAt = now;
-        specimen.SearchText = string.Join(' ', manifest.Tags.Concat(manifest.Techniques)) + "\n" + PlainText(writeup);
-        var revision = new SpecimenRevision
-        {
-            Number = specimen.Revisions.Count == 0 ? 1 : specimen.Revisions.Max(r => r.Number) + 1,
-            WriteupMarkdown = writeup,
-            Message = manifest.RevisionMessage,
-            CreatedBy = "archive-specimens import",
-            CreatedAt = now,
-            SourceHash = sourceHash,
-            Circuits = circuits,
-            Claims = [.. manifest.Claims.Select(c => new Claim
-            {
-                Key = c.Key, Statement = c.Statement, Method = c.Method, Targets = c.Targets,
-                Parameters = JsonDocument.Parse(c.Parameters?.GetRawText() ?? "{}"),
-                Comparison = c.Comparison, Expected = c.Expected, ExpectedUpper = c.ExpectedUpper, Tolerance = c.Tolerance,
-            })],
-        };
+        var revision = BundleEntities.NewRevision(specimen, manifest, writeup, circuits, "archive-specimens import", sourceHash, now);
         specimen.Revisions.Add(revision);
         await db.SaveChangesAsync(ct);
         specimen.CurrentRevisionId = revision.Id;
@@ -224,12 +202,8 @@ public sealed partial class BundleImporter(ArchiveDbContext db, IBlobStore store
     /// </summary>
     private async Task StageImageSetsAsync(string bundle, IReadOnlyList<(string Key, ClaimDefinition Definition)> claims, List<(StagedBlob, string)> staged, CancellationToken ct)
     {
-        var named = claims.SelectMany(c => c.Definition.Parameters switch
-        {
-            TuningCurveParameters t => new[] { (c.Key, t.Curves.Sha256, ImageSetFile.MediaType), (c.Key, t.Lines.Sha256, ImageSetFile.MediaType) },
-            CnnAblationParameters a => [(c.Key, a.Images.Sha256, ImageSetFile.MediaType), (c.Key, a.Images.LabelsSha256!, ImageSetFile.LabelsMediaType)],
-            _ => [],
-        });
+        var named = claims.SelectMany(c => ClaimInputFiles.Named(c.Definition.Parameters)
+            .Where(f => f.BundleFolder == ClaimInputFiles.ImagesFolder).Select(f => (c.Key, f.Sha256, f.MediaType)));
         foreach (var (key, sha, mediaType) in named.DistinctBy(n => n.Item2))
         {
             var hash = ContentHash.Parse(sha);
@@ -255,10 +229,4 @@ public sealed partial class BundleImporter(ArchiveDbContext db, IBlobStore store
         }
         return faults.Count == 0 ? parsed : throw new InvalidDataException(string.Join(" | ", faults));
     }
-
-    /// <summary>The writeup's words for the full-text index: Markdown punctuation and math are noise to it.</summary>
-    private static string PlainText(string markdown) => MarkdownNoise().Replace(markdown, " ");
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"[#*_`>\[\]()|$\\{}^=-]+")]
-    private static partial System.Text.RegularExpressions.Regex MarkdownNoise();
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Archive.Data.Bundles;
 using Archive.Data;
 using Archive.Data.Blobs;
 using Archive.Data.Dictionaries;

@@ -9,6 +9,7 @@ using Archive.Web.Graphs;
 using Archive.Web.Markdown;
 using Archive.Web.Models;
 using Archive.Web.Specimens;
+using Archive.Web.Submissions;
 
 namespace Archive.Web.Infrastructure;
 
@@ -22,6 +23,8 @@ public static class ArchiveFeatures
         // Files: uploads stream into the blob store's staging (the submission pages and API commit them).
         services.AddSingleton<BlobUploads>();
         services.AddArchiveRateLimits();
+        // Submissions: a researcher's bundle becomes a draft in one request.
+        services.AddScoped<SubmissionImporter>();
         // One LISTEN evidence_finished connection; open evidence pages refresh when their run finishes.
         services.AddSingleton<EvidenceNotifications>();
         services.AddHostedService(sp => sp.GetRequiredService<EvidenceNotifications>());
@@ -35,6 +38,7 @@ public static class ArchiveFeatures
         var v1 = app.MapGroup(ApiVersions.V1);
         v1.MapAccountsApi();
         v1.MapSpecimensApi();
+        v1.MapSubmissionsApi();
         v1.MapCircuitsApi();
         v1.MapGraphsApi();
         v1.MapModelsApi();

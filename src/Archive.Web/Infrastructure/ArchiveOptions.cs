@@ -27,6 +27,10 @@ public sealed class ArchiveOptions
     [Range(1, 1_000_000)]
     public int GraphUploadsPerMinute { get; set; } = 20;
 
+    /// <summary>Submissions one account may make per minute.</summary>
+    [Range(1, 1_000_000)]
+    public int SubmissionsPerMinute { get; set; } = 10;
+
     /// <summary>Shown in the footer and recorded in provenance.</summary>
     [Required, StringLength(100)]
     public string SiteName { get; set; } = "Specimen Archive";

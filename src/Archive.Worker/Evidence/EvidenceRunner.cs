@@ -8,8 +8,8 @@ using Archive.Data.Evidence;
 using Archive.Data.Specimens;
 using Archive.Engine;
 using Archive.Engine.Evidence;
-using Archive.Engine.Models;
 using Archive.Formats.Claims;
+using Archive.Formats.Models;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,7 @@
 using Archive.Engine.Models;
 using Archive.Engine.Safetensors;
 using Archive.Engine.Tests.Safetensors;
+using Archive.Formats.Models;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;

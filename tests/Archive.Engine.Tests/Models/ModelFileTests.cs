@@ -1,7 +1,7 @@
 using Archive.Engine.Models;
 using Archive.Engine.Safetensors;
 using Archive.Engine.Tests.Safetensors;
-using Archive.Engine.Transformer;
+using Archive.Formats.Models;
 using Archive.Formats.Safetensors;
 using TorchSharp;
 using Xunit;
@@ -86,7 +86,7 @@ public sealed class ModelFileTests : IDisposable
             case "integer": stateDict[tensor] = torch.zeros(5, dtype: ScalarType.Int64); break;
         }
         var path = _temp.File("bad.safetensors");
-        SafetensorsFile.Save(path, stateDict, new Dictionary<string, string> { [ModelFile.ConfigKey] = Tiny.ToJson() });
+        SafetensorsFile.Save(path, stateDict, new Dictionary<string, string> { [TransformerFileHeader.ConfigKey] = Tiny.ToJson() });
 
         var error = Assert.Throws<ModelFormatException>(() => ModelFile.Load(path));
 
@@ -106,7 +106,7 @@ public sealed class ModelFileTests : IDisposable
     public void Model_with_a_bad_config_is_rejected_naming_the_key(string? configJson, string rule, string? key)
     {
         var metadata = new Dictionary<string, string>();
-        if (configJson is not null) metadata[ModelFile.ConfigKey] = configJson;
+        if (configJson is not null) metadata[TransformerFileHeader.ConfigKey] = configJson;
         var path = _temp.File("bad-config.safetensors");
         SafetensorsFile.Save(path, RandomStateDict(Tiny), metadata);
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Archive.Engine.Saes;
 using Archive.Engine.Transformer;
+using Archive.Formats.Models;
 using Xunit;
 using static Archive.Engine.Tests.Saes.SaeTestData;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
 using Archive.Engine.Training;
-using Archive.Engine.Transformer;
+using Archive.Formats.Models;
 using Xunit;
 using static TorchSharp.torch;
 

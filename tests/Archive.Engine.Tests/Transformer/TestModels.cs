@@ -1,4 +1,5 @@
 using Archive.Engine.Transformer;
+using Archive.Formats.Models;
 using static TorchSharp.torch;
 
 namespace Archive.Engine.Tests.Transformer;

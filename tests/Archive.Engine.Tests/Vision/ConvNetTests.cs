@@ -1,11 +1,11 @@
 using System.Text.Json;
 using Archive.Engine.Evidence;
-using Archive.Engine.Models;
 using Archive.Engine.Safetensors;
 using Archive.Engine.Tests.Safetensors;
 using Archive.Engine.Tests.Transformer;
 using Archive.Engine.Training;
 using Archive.Engine.Vision;
+using Archive.Formats.Models;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;

@@ -1,6 +1,7 @@
 using Archive.Engine.Evidence;
 using Archive.Engine.Tests.Transformer;
 using Archive.Engine.Vision;
+using Archive.Formats.Models;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -85,7 +86,7 @@ public class TuningCurveTests
     [Fact]
     public void Centre_responses_match_the_loop_implementation_at_the_centre_of_the_map()
     {
-        var config = Archive.Engine.Vision.ConvNetConfig.FromJson(ConvNetTests.Mnist);
+        var config = ConvNetConfig.FromJson(ConvNetTests.Mnist);
         using var net = ConvNet.Create(config, seed: 4, CPU);
         var (row, column) = TuningCurves.ReceptiveFieldCentre(config, "conv2");
         var stimuli = CurveStimuli.Curves(new CurveStimulusGeometry(5, 2, 8), 24, 28, 28, row, column);
@@ -104,7 +105,7 @@ public class TuningCurveTests
     [Fact]
     public void Random_control_units_are_drawn_from_the_seed_among_the_other_units_of_the_layer()
     {
-        var config = Archive.Engine.Vision.ConvNetConfig.FromJson(ConvNetTests.Mnist);
+        var config = ConvNetConfig.FromJson(ConvNetTests.Mnist);
         using var net = ConvNet.Create(config, seed: 6, CPU);
         var random = new Random(3);
         var images = new ImageSet(40, 28, 28, [.. Enumerable.Range(0, 40 * 784).Select(_ => (byte)random.Next(256))]);

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Archive.Engine.Transformer;
+namespace Archive.Formats.Models;
 
 /// <summary>
 /// The model's architecture, with TransformerLens <c>HookedTransformerConfig</c> key names, so the JSON that travels

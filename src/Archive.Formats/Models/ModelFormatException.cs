@@ -1,7 +1,6 @@
-using Archive.Engine.Safetensors;
 using Archive.Formats.Safetensors;
 
-namespace Archive.Engine.Models;
+namespace Archive.Formats.Models;
 
 /// <summary>
 /// A well-formed safetensors file that is not a valid model: a missing or unexpected parameter, a wrong shape, a bad

@@ -1,6 +1,4 @@
-using Archive.Engine.Transformer;
-
-namespace Archive.Engine.Models;
+namespace Archive.Formats.Models;
 
 /// <summary>
 /// The parameter names and shapes of TransformerLens <c>HookedTransformer.state_dict()</c> for a config

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
-namespace Archive.Engine.Vision;
+namespace Archive.Formats.Models;
 
 /// <summary>
 /// One entry of a CNN's ordered layer list (evidence-methods section 9): <c>conv2d</c> and <c>linear</c> layers carry a

@@ -2,12 +2,12 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Archive.Data.Circuits;
 
-namespace Archive.Specimens.Import;
+namespace Archive.Data.Bundles;
 
 /// <summary>
 /// A specimen bundle's <c>specimen.json</c>: everything but the writeup (<c>writeup.md</c>), the model file, any
-/// SAELens dictionary folders and the image files its claims name (<c>images/{sha256}</c>), which sit beside it. <c>archive-specimens build</c> writes bundles;
-/// <c>archive-specimens import</c> reads them. JSON names are snake_case.
+/// SAELens dictionary folders and the files its claims name (<c>images/{sha256}</c>, <c>tokens/{sha256}</c>), which sit beside it. <c>archive-specimens build</c> writes bundles;
+/// <c>archive-specimens import</c> reads them, and a researcher submits one to <c>POST /api/v1/submissions</c>. JSON names are snake_case.
 /// </summary>
 public sealed record BundleManifest
 {
@@ -27,7 +27,7 @@ public sealed record BundleManifest
     public List<BundleDictionary> Dictionaries { get; init; } = [];
 
     /// <summary>The folder, relative to the bundle, of the image and label files claims name: one file per blob, named by its sha256.</summary>
-    public const string ImagesFolder = "images";
+    public const string ImagesFolder = Archive.Formats.Claims.ClaimInputFiles.ImagesFolder;
 
     public static readonly JsonSerializerOptions JsonOptions = new()
     {

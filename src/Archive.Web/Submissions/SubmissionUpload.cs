@@ -1,0 +1,128 @@
+using System.Text;
+using Archive.Data.Blobs;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace Archive.Web.Submissions;
+
+/// <summary>
+/// A submission as it arrives: a multipart body holding the manifest (the part named <c>manifest</c>, the bundle's
+/// <c>specimen.json</c>) and the files it names, each part named by its path in the bundle (<c>writeup.md</c>,
+/// <c>model.safetensors</c>, <c>images/{sha256}</c>). Files stream into the blob store's staging as they arrive (never
+/// whole in memory), within the upload limit for the whole request; staged files nobody commits are removed on dispose.
+/// </summary>
+public sealed class SubmissionUpload : IAsyncDisposable
+{
+    /// <summary>A manifest is a page of JSON; anything near this is not one.</summary>
+    public const int MaxManifestBytes = 1 << 20;
+
+    private readonly Dictionary<string, StagedBlob> files = new(StringComparer.Ordinal);
+
+    private SubmissionUpload(string manifest) => Manifest = manifest;
+
+    public string Manifest { get; private set; }
+
+    public IReadOnlyDictionary<string, StagedBlob> Files => files;
+
+    public static async Task<SubmissionUpload> ReadAsync(HttpRequest request, IBlobStore store, long maxBytes, CancellationToken ct)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is not { Length: > 0 } boundary)
+        {
+            throw new SubmissionRefusedException(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                ["Send multipart/form-data: a part named 'manifest' (specimen.json) and one part per file, named by its path in the bundle."]);
+        }
+        if (request.ContentLength > maxBytes) throw TooLarge(maxBytes);
+        // Kestrel's default body limit is for ordinary requests; the archive's upload limit is enforced while streaming.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize) bodySize.MaxRequestBodySize = null;
+
+        var upload = new SubmissionUpload("");
+        try
+        {
+            var reader = new MultipartReader(boundary, request.Body) { HeadersLengthLimit = 16 * 1024 };
+            long received = 0;
+            string? manifest = null;
+            while (await reader.ReadNextSectionAsync(ct) is { } section)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
+                    throw SubmissionRefusedException.Invalid("Every part needs a Content-Disposition: form-data header with a name.");
+                var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
+                if (name == "manifest")
+                {
+                    manifest = await ReadManifestAsync(section.Body, ct);
+                    continue;
+                }
+                var path = BundlePath(name, HeaderUtilities.RemoveQuotes(disposition.FileName).Value);
+                if (upload.files.ContainsKey(path)) throw SubmissionRefusedException.Invalid($"The file '{path}' is sent twice.");
+                try
+                {
+                    var staged = await store.StageAsync(section.Body, new BlobStageOptions { MaxBytes = maxBytes - received }, ct);
+                    upload.files[path] = staged;
+                    received += staged.Length;
+                }
+                catch (BlobTooLargeException)
+                {
+                    throw TooLarge(maxBytes);
+                }
+            }
+            upload.Manifest = manifest ?? throw SubmissionRefusedException.Invalid("No part named 'manifest' (the bundle's specimen.json).");
+            return upload;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException && e is not BlobTooLargeException)
+        {
+            await upload.DisposeAsync();
+            throw SubmissionRefusedException.Invalid($"The multipart body is malformed: {e.Message}");
+        }
+        catch
+        {
+            await upload.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Removes a committed file from the set disposed at the end (it belongs to the blob store now).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var staged in files.Values) await staged.DisposeAsync();
+        files.Clear();
+    }
+
+    private static SubmissionRefusedException TooLarge(long maxBytes) =>
+        new(StatusCodes.Status413PayloadTooLarge, "Submission too large", [$"The files together exceed the upload limit of {maxBytes:N0} bytes."]);
+
+    private static async Task<string> ReadManifestAsync(Stream body, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > MaxManifestBytes) throw SubmissionRefusedException.Invalid($"The manifest is over {MaxManifestBytes:N0} bytes.");
+            buffer.Write(chunk, 0, read);
+        }
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw SubmissionRefusedException.Invalid("The manifest is not UTF-8.");
+        }
+    }
+
+    /// <summary>
+    /// A part's path in the bundle: its field name (Python's <c>requests</c> sends <c>files={"sae/cfg.json": f}</c> as the
+    /// name), or its file name when the field is the generic <c>file</c>/<c>files</c>. Relative, forward slashes, no
+    /// <c>..</c>: it is only ever a key, but one that reads as a path must not read as a path outside the bundle.
+    /// </summary>
+    internal static string BundlePath(string name, string? fileName)
+    {
+        var path = (name is "file" or "files" ? fileName : name)?.Replace('\\', '/') ?? "";
+        var segments = path.Split('/');
+        if (path.Length is 0 or > 300 || path[0] == '/' || segments.Any(s => s is "" or "." or ".." || s.Any(char.IsControl)))
+            throw SubmissionRefusedException.Invalid($"'{path}' is not a relative path inside a bundle (name each part by its path, e.g. 'writeup.md' or 'images/<sha256>').");
+        return path;
+    }
+}
