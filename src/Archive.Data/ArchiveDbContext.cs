@@ -5,6 +5,7 @@ using Archive.Data.Claims;
 using Archive.Data.Dictionaries;
 using Archive.Data.Evidence;
 using Archive.Data.Models;
+using Archive.Data.Reviews;
 using Archive.Data.Specimens;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -31,6 +32,7 @@ public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options)
     public DbSet<Feature> Features => Set<Feature>();
     public DbSet<FeatureActivation> FeatureActivations => Set<FeatureActivation>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<ReviewEvent> ReviewEvents => Set<ReviewEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -53,5 +55,6 @@ public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options)
         builder.ApplyConfiguration(new FeatureActivationConfiguration());
         builder.ApplyConfiguration(new UserConfiguration());
         builder.ApplyConfiguration(new ApiKeyConfiguration());
+        builder.ApplyConfiguration(new ReviewEventConfiguration());
     }
 }

@@ -1052,6 +1052,65 @@ namespace Archive.Migrations.Migrations
                     b.ToTable("models", (string)null);
                 });
 
+            modelBuilder.Entity("Archive.Data.Reviews.ReviewEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("action");
+
+                    b.Property<int?>("ActorId")
+                        .HasColumnType("integer")
+                        .HasColumnName("actor_id");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(10000)
+                        .HasColumnType("character varying(10000)")
+                        .HasColumnName("body");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("RevisionNumber")
+                        .HasColumnType("integer")
+                        .HasColumnName("revision_number");
+
+                    b.Property<int>("SpecimenId")
+                        .HasColumnType("integer")
+                        .HasColumnName("specimen_id");
+
+                    b.Property<string>("StatusAfter")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status_after");
+
+                    b.Property<int?>("WriteupLine")
+                        .HasColumnType("integer")
+                        .HasColumnName("writeup_line");
+
+                    b.HasKey("Id")
+                        .HasName("pk_review_events");
+
+                    b.HasIndex("ActorId")
+                        .HasDatabaseName("ix_review_events_actor_id");
+
+                    b.HasIndex("SpecimenId", "CreatedAt")
+                        .HasDatabaseName("ix_review_events_specimen_id_created_at");
+
+                    b.ToTable("review_events", (string)null);
+                });
+
             modelBuilder.Entity("Archive.Data.Specimens.Specimen", b =>
                 {
                     b.Property<int>("Id")
@@ -1592,6 +1651,26 @@ namespace Archive.Migrations.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_models_blobs_sha256");
+                });
+
+            modelBuilder.Entity("Archive.Data.Reviews.ReviewEvent", b =>
+                {
+                    b.HasOne("Archive.Data.Accounts.User", "Actor")
+                        .WithMany()
+                        .HasForeignKey("ActorId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_review_events_users_actor_id");
+
+                    b.HasOne("Archive.Data.Specimens.Specimen", "Specimen")
+                        .WithMany()
+                        .HasForeignKey("SpecimenId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_review_events_specimens_specimen_id");
+
+                    b.Navigation("Actor");
+
+                    b.Navigation("Specimen");
                 });
 
             modelBuilder.Entity("Archive.Data.Specimens.Specimen", b =>

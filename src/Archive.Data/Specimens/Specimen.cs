@@ -47,6 +47,8 @@ public enum SpecimenStatus
     InReview,
     Published,
     Retracted,
+    /// <summary>Refused by a reviewer, with the reason in its review; seen only by its submitter, reviewers and admins.</summary>
+    Rejected,
 }
 
 /// <summary>How the claims of a specimen's current revision stand against their latest evidence runs.</summary>

@@ -8,6 +8,7 @@ using Archive.Web.Files;
 using Archive.Web.Graphs;
 using Archive.Web.Markdown;
 using Archive.Web.Models;
+using Archive.Web.Reviews;
 using Archive.Web.Specimens;
 using Archive.Web.Submissions;
 
@@ -39,6 +40,7 @@ public static class ArchiveFeatures
         v1.MapAccountsApi();
         v1.MapSpecimensApi();
         v1.MapSubmissionsApi();
+        v1.MapReviewApi();
         v1.MapCircuitsApi();
         v1.MapGraphsApi();
         v1.MapModelsApi();
@@ -47,6 +49,7 @@ public static class ArchiveFeatures
         v1.MapDictionariesApi();
         v1.MapDictionaryExportsApi();
         app.MapAccountForms();
+        app.MapReviewForm();
         app.MapEvidenceRerunForm();
         app.MapSpecimenRecheckForm();
         return app;

@@ -68,6 +68,9 @@ public sealed record SpecimenPageData(
 {
     public RevisionListItem? Current => Revisions.FirstOrDefault(r => r.Id == Specimen.CurrentRevisionId);
     public bool IsOldRevision => Shown is not null && Current is not null && Shown.Id != Current.Id;
+
+    /// <summary>The reviewer's reason, shown on a retracted specimen's page.</summary>
+    public string? RetractionReason { get; init; }
 }
 
 /// <summary>
@@ -92,6 +95,10 @@ public static class SpecimenPageQuery
                     s.Model.Sha256, s.Model.WeightsFileName)))
             .SingleOrDefaultAsync(ct);
         if (specimen is null) return null;
+        var retractionReason = specimen.Status == SpecimenStatus.Retracted
+            ? await db.ReviewEvents.AsNoTracking().Where(e => e.SpecimenId == specimen.Id && e.Action == Archive.Data.Reviews.ReviewAction.Retracted)
+                .OrderByDescending(e => e.CreatedAt).Select(e => e.Body).FirstOrDefaultAsync(ct)
+            : null;
 
         var revisions = await db.SpecimenRevisions.AsNoTracking()
             .Where(r => r.SpecimenId == specimen.Id)
@@ -128,7 +135,7 @@ public static class SpecimenPageQuery
             .ToListAsync(ct);
 
         var circuits = await LoadCircuitsAsync(db, shown.Id, ct);
-        return new SpecimenPageData(specimen, revisions, shown, writeup, claims, circuits);
+        return new SpecimenPageData(specimen, revisions, shown, writeup, claims, circuits) { RetractionReason = retractionReason };
     }
 
     public static async Task<List<CircuitDiagramData>> LoadCircuitsAsync(ArchiveDbContext db, int revisionId, CancellationToken ct)
