@@ -7,6 +7,7 @@ using Archive.Data.Evidence;
 using Archive.Data.Models;
 using Archive.Data.Reviews;
 using Archive.Data.Specimens;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -15,7 +16,7 @@ namespace Archive.Data;
 
 /// <summary>The archive's one database: Identity's account tables and the archive's own.</summary>
 public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options)
-    : IdentityDbContext<User, IdentityRole<int>, int>(options)
+    : IdentityDbContext<User, IdentityRole<int>, int>(options), IDataProtectionKeyContext
 {
     public DbSet<Blob> Blobs => Set<Blob>();
     public DbSet<Model> Models => Set<Model>();
@@ -33,6 +34,7 @@ public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options)
     public DbSet<FeatureActivation> FeatureActivations => Set<FeatureActivation>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<ReviewEvent> ReviewEvents => Set<ReviewEvent>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -1,6 +1,7 @@
 using Archive.Data;
 using Archive.Data.Accounts;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
@@ -61,6 +62,9 @@ public static class AccountServices
             identity.Password.RequireUppercase = false;
             identity.Password.RequireNonAlphanumeric = false;
         });
+        // Cookies and reset links are signed with Data Protection keys: kept in the database, so every web replica reads
+        // the same keys and a restart signs nobody out.
+        services.AddDataProtection().SetApplicationName("specimen-archive").PersistKeysToDbContext<ArchiveDbContext>();
         services.AddSingleton<IEmailSender<User>, AccountEmailSender>();
         services.AddScoped<AccountRegistration>();
         services.AddAuthorizationBuilder().AddArchivePolicies();

@@ -61,7 +61,7 @@ public sealed class ArchiveFixture : IAsyncLifetime
                 DbAdapter = DbAdapter.Postgres,
                 SchemasToInclude = ["public"],
                 // The migration seeds the four roles; they are part of the schema, not test data.
-                TablesToIgnore = ["__EFMigrationsHistory", "roles"],
+                TablesToIgnore = ["__EFMigrationsHistory", "roles", "data_protection_keys"],
             });
         }
 
