@@ -10,16 +10,35 @@
 (() => {
   'use strict';
 
-  const mathDelimiters = [
-    { left: '\\[', right: '\\]', display: true },
-    { left: '\\(', right: '\\)', display: false },
-  ];
+  // Writeups are submitted, so KaTeX gets no trust: \href, \url, \includegraphics, \htmlClass and the other \html*
+  // commands render as errors, not links, images or attributes. Sizes (\rule, \kern) are capped at maxSize em and
+  // macro expansion at maxExpand steps, so a formula cannot make the page huge or loop; a formula KaTeX cannot typeset
+  // shows as red source rather than throwing.
+  const katexOptions = {
+    delimiters: [
+      { left: '\\[', right: '\\]', display: true },
+      { left: '\\(', right: '\\)', display: false },
+    ],
+    throwOnError: false,
+    strict: 'ignore',
+    trust: false,
+    maxSize: 10,
+    maxExpand: 1000,
+  };
+  // A formula longer than this stays as its TeX source: KaTeX's time and the page it builds grow with it. Real ones are
+  // a few hundred characters.
+  const maxFormulaLength = 10000;
 
   function renderMath(root) {
     if (typeof window.renderMathInElement !== 'function') return;
     root.querySelectorAll('.math').forEach((el) => {
-      if (el.querySelector('.katex')) return;
-      window.renderMathInElement(el, { delimiters: mathDelimiters, throwOnError: false, strict: 'ignore' });
+      if (el.querySelector('.katex') || el.textContent.length > maxFormulaLength) return;
+      try {
+        window.renderMathInElement(el, katexOptions);
+      } catch (error) {
+        // Not a TeX error (those are shown in place): deep nesting can exhaust KaTeX's stack. The source stays.
+        console.warn('Could not typeset', error);
+      }
     });
   }
 

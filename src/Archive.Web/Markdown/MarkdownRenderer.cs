@@ -1,6 +1,5 @@
 using System.Text;
 using Markdig;
-using Markdig.Extensions.AutoIdentifiers;
 using Markdig.Extensions.Mathematics;
 using Markdig.Renderers;
 using Markdig.Renderers.Html;
@@ -16,31 +15,52 @@ public sealed record MarkdownHeading(int Level, string Id, string Text);
 public sealed record RenderedMarkdown(string Html, IReadOnlyList<MarkdownHeading> TableOfContents);
 
 /// <summary>
-/// Renders writeups. One Markdig pipeline (thread-safe, built once): CommonMark, pipe tables, footnotes, heading
-/// identifiers, task lists and math. Writeups come from submitters, so raw HTML is off (it is shown as text) and every
-/// link or image whose URL is not http(s), mailto, relative or a fragment loses its URL (data:image is kept for
-/// images). Math is left as <c>.math</c> spans and divs for KaTeX, code blocks carry <c>language-*</c> classes for
-/// highlight.js; both run in the browser (wwwroot/js/site.js).
+/// Renders writeups. One Markdig pipeline (thread-safe, built once): CommonMark, pipe tables, footnotes, task lists and
+/// math, with GitHub-style heading ids. Writeups come from submitters, so raw HTML is off (it is shown as text), every
+/// link whose URL is not http(s), mailto, relative or a fragment loses its URL, and images load only from the archive
+/// (a relative URL, or a data:image one). Math is left as <c>.math</c> spans and divs for KaTeX, code blocks carry
+/// <c>language-*</c> classes for highlight.js; both run in the browser (wwwroot/js/site.js).
+/// <para>
+/// Any writeup renders, in time about linear in its length: nesting is bounded (<see cref="NestingLimits"/>), heading ids are
+/// found in one pass (<see cref="HeadingIdentifiers"/>), and a writeup over <see cref="MaxTypesetLength"/>, or whose
+/// paragraphs are too dense with the constructs Markdig is slow on (<see cref="TypesettingBudget"/>), is shown as plain
+/// text instead of being parsed.
+/// </para>
 /// </summary>
 public sealed class MarkdownRenderer
 {
+    /// <summary>
+    /// The longest writeup typeset as Markdown, in characters (2 MiB). The longest real ones, charts embedded as data
+    /// URLs included, are a few hundred KB. The page is rendered on every request, and typesetting takes up to about a
+    /// second a megabyte; a longer writeup is still shown in full, as plain text.
+    /// </summary>
+    public const int MaxTypesetLength = 2 * 1024 * 1024;
+
     private static readonly string[] s_safeSchemes = ["http", "https", "mailto"];
 
-    private readonly MarkdownPipeline _pipeline = new MarkdownPipelineBuilder()
-        .UsePipeTables()
-        .UseFootnotes()
-        .UseAutoIdentifiers(AutoIdentifierOptions.GitHub)
-        .UseTaskLists()
-        .UseMathematics()
-        .UseAutoLinks()
-        .DisableHtml()
-        .Build();
+    private readonly MarkdownPipeline _pipeline = BuildPipeline();
+
+    private static MarkdownPipeline BuildPipeline()
+    {
+        var builder = new MarkdownPipelineBuilder()
+            .UsePipeTables()
+            .UseFootnotes()
+            .UseTaskLists()
+            .UseMathematics()
+            .UseAutoLinks()
+            .DisableHtml();
+        builder.Extensions.Add(new NestingLimits());
+        return builder.Build();
+    }
 
     public RenderedMarkdown Render(string? markdown)
     {
         if (string.IsNullOrWhiteSpace(markdown)) return new RenderedMarkdown("", []);
+        if (markdown.Length > MaxTypesetLength) return PlainTextWriteup.Render(markdown, PlainTextWriteup.TooLong(markdown.Length));
+        if (!TypesettingBudget.Allows(markdown)) return PlainTextWriteup.Render(markdown, PlainTextWriteup.TooDense);
 
         var document = Markdig.Markdown.Parse(markdown, _pipeline);
+        NestingLimits.FlattenDeepInlines(document);
         Sanitise(document);
         var toc = AnchorHeadings(document);
 
@@ -53,12 +73,22 @@ public sealed class MarkdownRenderer
         return new RenderedMarkdown(writer.ToString(), toc);
     }
 
-    /// <summary>Neutralises links and images with unsafe URLs: links keep their text, images become their alt text.</summary>
+    /// <summary>
+    /// Neutralises links and images with unsafe URLs: links keep their text, images become their alt text. An image on
+    /// another site becomes a link to it, labelled with its alt text: loaded with the page, it would tell that site who
+    /// reads the writeup (and the site's Content-Security-Policy, img-src 'self' data:, refuses it anyway).
+    /// </summary>
     private static void Sanitise(MarkdownDocument document)
     {
         foreach (var link in document.Descendants<LinkInline>().ToList())
         {
             var url = link.GetDynamicUrl?.Invoke() ?? link.Url;
+            if (link.IsImage && !IsSafeUrl(url, isImage: true) && IsSafeUrl(url, isImage: false))
+            {
+                LinkInsteadOfImage(link, url!);
+                if (link.Parent is null) continue; // replaced by its label
+            }
+
             if (IsSafeUrl(url, link.IsImage))
             {
                 if (!link.IsImage && IsExternal(url))
@@ -86,35 +116,72 @@ public sealed class MarkdownRenderer
     }
 
     /// <summary>
-    /// Allows relative URLs, fragments, http(s) and mailto, and for images data:image. Browsers ignore ASCII
-    /// whitespace and control characters in a scheme (<c>java&#9;script:</c>), so they are removed before looking.
+    /// Labelled with the alt text, as plain text (an image's alt may hold links), or the address when there is none. An
+    /// image that is itself a link's content (a badge) becomes just that label: links do not nest.
+    /// </summary>
+    private static void LinkInsteadOfImage(LinkInline image, string url)
+    {
+        var text = PlainText(image).Trim();
+        var label = new LiteralInline(text.Length > 0 ? text : url);
+        if (image.Parent?.FirstParentOfType<LinkInline>() is not null)
+        {
+            image.ReplaceBy(label, copyChildren: false);
+            return;
+        }
+        while (image.FirstChild is { } child) child.Remove();
+        image.IsImage = false;
+        image.AppendChild(label);
+    }
+
+    /// <summary>
+    /// Allows relative URLs, fragments, http(s) and mailto for links; for images, only what the archive serves: a
+    /// relative URL (not "//host/…", which is another site) or data:image. Browsers ignore ASCII whitespace and control
+    /// characters in a URL's scheme (<c>java&#9;script:</c>) and read "\" as "/", so those are accounted for.
     /// </summary>
     internal static bool IsSafeUrl(string? url, bool isImage)
     {
         if (string.IsNullOrEmpty(url)) return true;
+        var s = Compact(url);
+        if (isImage && IsSchemeRelative(s)) return false;
+        var scheme = Scheme(s);
+        if (scheme is null) return true;
+        if (isImage) return scheme == "data" && s.StartsWith("data:image/", StringComparison.OrdinalIgnoreCase);
+        return s_safeSchemes.Contains(scheme);
+    }
+
+    private static string Compact(string url)
+    {
         var compact = new StringBuilder(url.Length);
         foreach (var c in url)
         {
             if (c > ' ' && c != '\u007f') compact.Append(c);
         }
-        var s = compact.ToString();
-
-        var colon = s.IndexOf(':');
-        if (colon < 0) return true;
-        var firstDelimiter = s.IndexOfAny(['/', '?', '#']);
-        if (firstDelimiter >= 0 && firstDelimiter < colon) return true; // "./a:b", "?x=1:2": a path, not a scheme
-
-        var scheme = s[..colon].ToLowerInvariant();
-        if (s_safeSchemes.Contains(scheme)) return true;
-        return isImage && scheme == "data" && s.StartsWith("data:image/", StringComparison.OrdinalIgnoreCase);
+        return compact.ToString();
     }
 
-    private static bool IsExternal(string? url) =>
-        url is not null && (url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
+    /// <summary>The lower-case scheme, or null for a relative URL ("./a:b" and "?x=1:2" are paths, not schemes).</summary>
+    private static string? Scheme(string compactUrl)
+    {
+        var colon = compactUrl.IndexOf(':');
+        if (colon < 0) return null;
+        var firstDelimiter = compactUrl.IndexOfAny(['/', '\\', '?', '#']);
+        if (firstDelimiter >= 0 && firstDelimiter < colon) return null;
+        return compactUrl[..colon].ToLowerInvariant();
+    }
+
+    private static bool IsSchemeRelative(string compactUrl) =>
+        compactUrl.Length >= 2 && (compactUrl[0] is '/' or '\\') && (compactUrl[1] is '/' or '\\');
+
+    private static bool IsExternal(string? url)
+    {
+        if (url is null) return false;
+        var s = Compact(url);
+        return IsSchemeRelative(s) || Scheme(s) is "http" or "https";
+    }
 
     /// <summary>
     /// The page's title is its one h1, so a writeup that starts its sections at h1 is shifted down a level. Each heading
-    /// with an id gets a visible "#" link to itself; level 2–3 headings make the table of contents.
+    /// gets a GitHub-style id and a visible "#" link to itself; level 2–3 headings make the table of contents.
     /// </summary>
     private static List<MarkdownHeading> AnchorHeadings(MarkdownDocument document)
     {
@@ -122,14 +189,16 @@ public sealed class MarkdownRenderer
         if (headings.Count == 0) return [];
         var shift = headings.Min(h => h.Level) == 1 ? 1 : 0;
 
+        var ids = new HeadingIdentifiers();
         var toc = new List<MarkdownHeading>();
         foreach (var heading in headings)
         {
             heading.Level = Math.Min(6, heading.Level + shift);
-            var id = heading.TryGetAttributes()?.Id;
-            if (string.IsNullOrEmpty(id) || heading.Inline is null) continue;
+            if (heading.Inline is null) continue;
 
             var text = PlainText(heading.Inline).Trim();
+            var id = ids.Next(text);
+            heading.GetAttributes().Id = id;
             if (heading.Level is 2 or 3) toc.Add(new MarkdownHeading(heading.Level, id, text));
 
             var anchor = new LinkInline($"#{id}", "") { IsClosed = true };
@@ -165,6 +234,9 @@ public sealed class MarkdownRenderer
                 break;
             case AutolinkInline autolink:
                 sb.Append(autolink.Url);
+                break;
+            case HtmlEntityInline entity:
+                sb.Append(entity.Transcoded.ToString());
                 break;
             case LineBreakInline:
                 sb.Append(' ');
