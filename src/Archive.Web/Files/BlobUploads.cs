@@ -1,7 +1,6 @@
 using Archive.Data.Blobs;
 using Archive.Formats.Safetensors;
 using Archive.Web.Infrastructure;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -29,9 +28,7 @@ public sealed class BlobUploads(IBlobStore store, IOptions<ArchiveOptions> optio
     public async Task<UploadResult> ReceiveAsync(HttpRequest request, UploadKind kind, CancellationToken ct)
     {
         var limit = options.Value.MaxUploadBytes;
-        if (request.ContentLength > limit) return Refused(request, StatusCodes.Status413PayloadTooLarge, "File too large", $"The file has {request.ContentLength:N0} bytes; the limit is {limit:N0}.");
-        // Kestrel's own body limit (30 MB) is for ordinary requests; this one enforces the archive's limit while streaming.
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize) bodySize.MaxRequestBodySize = null;
+        if (!RequestBodyLimit.TryRaise(request, limit)) return Refused(request, StatusCodes.Status413PayloadTooLarge, "File too large", $"The file has {request.ContentLength:N0} bytes; the limit is {limit:N0}.");
 
         var check = kind == UploadKind.Safetensors ? new SafetensorsUploadCheck(request.ContentLength) : null;
         try

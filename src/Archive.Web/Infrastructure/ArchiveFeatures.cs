@@ -9,6 +9,7 @@ using Archive.Web.Graphs;
 using Archive.Web.Markdown;
 using Archive.Web.Models;
 using Archive.Web.Reviews;
+using Archive.Web.Revisions;
 using Archive.Web.Specimens;
 using Archive.Web.Submissions;
 
@@ -26,6 +27,7 @@ public static class ArchiveFeatures
         services.AddArchiveRateLimits();
         // Submissions: a researcher's bundle becomes a draft in one request.
         services.AddScoped<SubmissionImporter>();
+        services.AddMemoryCache();
         // One LISTEN evidence_finished connection; open evidence pages refresh when their run finishes.
         services.AddSingleton<EvidenceNotifications>();
         services.AddHostedService(sp => sp.GetRequiredService<EvidenceNotifications>());
@@ -39,6 +41,7 @@ public static class ArchiveFeatures
         var v1 = app.MapGroup(ApiVersions.V1);
         v1.MapAccountsApi();
         v1.MapSpecimensApi();
+        v1.MapRevisionsApi();
         v1.MapSubmissionsApi();
         v1.MapReviewApi();
         v1.MapCircuitsApi();
@@ -50,6 +53,7 @@ public static class ArchiveFeatures
         v1.MapDictionaryExportsApi();
         app.MapAccountForms();
         app.MapReviewForm();
+        app.MapSubmitBundleForm();
         app.MapEvidenceRerunForm();
         app.MapSpecimenRecheckForm();
         return app;

@@ -20,6 +20,7 @@ public static class ArchiveServiceExtensions
         // environment, not only Development; in published output there is no manifest and this does nothing.
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddOptions<ArchiveOptions>().BindConfiguration(ArchiveOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         var connectionString = builder.Configuration.GetConnectionString("Archive")
             ?? throw new InvalidOperationException("ConnectionStrings:Archive is not set. Start the archive with .ci/start, which provides a local PostgreSQL.");
@@ -28,7 +29,7 @@ public static class ArchiveServiceExtensions
 
         builder.Services.AddProblemDetails();
         builder.Services.AddValidation();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(ArchiveOpenApi.Describe);
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddArchiveAccounts();
@@ -41,6 +42,11 @@ public static class ArchiveServiceExtensions
         // A malformed request (bad form, failed antiforgery, oversized body) is the client's error, not ours.
         static int StatusFor(Exception ex) => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
 
+        // First, so everything after sees the client's address and scheme as the trusted proxy reported them.
+        var proxies = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ProxyOptions>>().Value;
+        if (proxies.TrustedEntries.Any()) app.UseForwardedHeaders(proxies.ToForwardedHeaders());
+
+        app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandlingPath = "/error", CreateScopeForErrors = true, StatusCodeSelector = StatusFor });
@@ -77,8 +83,10 @@ public static class ArchiveServiceExtensions
             ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK },
         });
         app.MapOpenApi();
-        // A browsable reference of /openapi/v1.json at /scalar/v1, served from the package's own assets (no CDN).
-        app.MapScalarApiReference(options => options.WithTitle("Specimen Archive API"));
+        // A browsable reference of /openapi/v1.json at /scalar/v1, served from the package's own assets (no CDN, no web
+        // fonts); its one inline script carries the response's CSP nonce.
+        app.MapScalarApiReference((options, http) => options.WithTitle("Specimen Archive API").DisableDefaultFonts()
+            .WithNonce(ContentSecurityPolicy.For(http).NewScriptNonce()));
         app.MapArchiveApis();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

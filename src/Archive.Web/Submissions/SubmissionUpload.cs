@@ -1,6 +1,7 @@
+using System.IO.Compression;
 using System.Text;
 using Archive.Data.Blobs;
-using Microsoft.AspNetCore.Http.Features;
+using Archive.Web.Files;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 
@@ -33,9 +34,7 @@ public sealed class SubmissionUpload : IAsyncDisposable
             throw new SubmissionRefusedException(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
                 ["Send multipart/form-data: a part named 'manifest' (specimen.json) and one part per file, named by its path in the bundle."]);
         }
-        if (request.ContentLength > maxBytes) throw TooLarge(maxBytes);
-        // Kestrel's default body limit is for ordinary requests; the archive's upload limit is enforced while streaming.
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize) bodySize.MaxRequestBodySize = null;
+        if (!RequestBodyLimit.TryRaise(request, maxBytes)) throw TooLarge(maxBytes);
 
         var upload = new SubmissionUpload("");
         try
@@ -82,6 +81,73 @@ public sealed class SubmissionUpload : IAsyncDisposable
         }
     }
 
+    /// <summary>Most entries a bundle zip may hold: a bundle is a manifest, a writeup, a model and a few claim inputs.</summary>
+    public const int MaxZipEntries = 1000;
+
+    /// <summary>
+    /// A bundle as one zip (the site's upload form, or <c>Content-Type: application/zip</c> on the API): the folder
+    /// <c>archive-specimens build</c> writes, zipped, with <c>specimen.json</c> at its root or inside one top folder.
+    /// The zip is staged first (it must be seekable to read), then each entry is staged within the same byte budget,
+    /// counted as it inflates, so a zip bomb stops at the limit.
+    /// </summary>
+    public static async Task<SubmissionUpload> ReadZipAsync(Stream body, IBlobStore store, long maxBytes, CancellationToken ct)
+    {
+        StagedBlob zipFile;
+        try
+        {
+            zipFile = await store.StageAsync(body, new BlobStageOptions { MaxBytes = maxBytes }, ct);
+        }
+        catch (BlobTooLargeException)
+        {
+            throw TooLarge(maxBytes);
+        }
+        await using var _ = zipFile;
+        var upload = new SubmissionUpload("");
+        try
+        {
+            await using var file = File.OpenRead(zipFile.Path);
+            using var zip = new ZipArchive(file, ZipArchiveMode.Read);
+            var entries = zip.Entries.Where(e => !e.FullName.EndsWith('/')).ToList();
+            if (entries.Count > MaxZipEntries) throw SubmissionRefusedException.Invalid($"The zip holds {entries.Count} files; a bundle has at most {MaxZipEntries}.");
+            var manifestEntry = entries.Where(e => e.Name == "specimen.json").MinBy(e => e.FullName.Count(c => c == '/'))
+                ?? throw SubmissionRefusedException.Invalid("The zip holds no specimen.json.");
+            var root = manifestEntry.FullName[..^"specimen.json".Length];
+            long received = 0;
+            foreach (var entry in entries)
+            {
+                if (!entry.FullName.StartsWith(root, StringComparison.Ordinal)) continue;
+                await using var content = await entry.OpenAsync(ct);
+                if (entry == manifestEntry)
+                {
+                    upload.Manifest = await ReadManifestAsync(content, ct);
+                    continue;
+                }
+                var path = BundlePath(entry.FullName[root.Length..], null);
+                try
+                {
+                    var staged = await store.StageAsync(content, new BlobStageOptions { MaxBytes = maxBytes - received }, ct);
+                    upload.files[path] = staged;
+                    received += staged.Length;
+                }
+                catch (BlobTooLargeException)
+                {
+                    throw TooLarge(maxBytes);
+                }
+            }
+            return upload;
+        }
+        catch (InvalidDataException e)
+        {
+            await upload.DisposeAsync();
+            throw SubmissionRefusedException.Invalid($"The zip is unreadable: {e.Message}");
+        }
+        catch
+        {
+            await upload.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Removes a committed file from the set disposed at the end (it belongs to the blob store now).</summary>
     public async ValueTask DisposeAsync()
     {
@@ -89,7 +155,7 @@ public sealed class SubmissionUpload : IAsyncDisposable
         files.Clear();
     }
 
-    private static SubmissionRefusedException TooLarge(long maxBytes) =>
+    internal static SubmissionRefusedException TooLarge(long maxBytes) =>
         new(StatusCodes.Status413PayloadTooLarge, "Submission too large", [$"The files together exceed the upload limit of {maxBytes:N0} bytes."]);
 
     private static async Task<string> ReadManifestAsync(Stream body, CancellationToken ct)

@@ -4,6 +4,7 @@ using Archive.Data.Accounts;
 using Archive.Data.Blobs;
 using Archive.Data.Specimens;
 using Archive.Web.Accounts;
+using Archive.Web.Files;
 using Archive.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -25,8 +26,8 @@ public static class SubmissionsApi
         var api = app.MapGroup("/submissions").WithTags("Submissions").RequireAuthorization(ArchivePolicies.Submit);
         // A key, not a cookie, signs API calls in, so there is no cross-site form to guard against.
         api.MapPost("", Submit).WithName("Submit").DisableAntiforgery().RequireRateLimiting(RateLimits.Submissions)
-            .Accepts<IFormFile>("multipart/form-data")
-            .WithSummary("Creates (or revises) your draft from a bundle in one request: a 'manifest' part (specimen.json) and one part per file, named by its path.")
+            .Accepts<IFormFile>("multipart/form-data", "application/zip")
+            .WithSummary("Creates (or revises) your draft from a bundle in one request: multipart (a 'manifest' part, specimen.json, and one part per file, named by its path) or the bundle folder as one zip.")
             .WithDescription("Everything is checked before anything is stored; every fault is listed in the 400 problem's 'errors'. The draft's claims are queued for evidence at once.");
         api.MapGet("", ListOwn).WithName("ListOwnSpecimens").WithSummary("Your specimens: drafts, in review, published and retracted.");
         return app;
@@ -40,7 +41,10 @@ public static class SubmissionsApi
         if (submitter is null) return TypedResults.Problem("The key's account no longer exists.", statusCode: StatusCodes.Status401Unauthorized);
         try
         {
-            await using var upload = await SubmissionUpload.ReadAsync(http.Request, store, options.Value.MaxUploadBytes, ct);
+            if (!RequestBodyLimit.TryRaise(http.Request, options.Value.MaxUploadBytes)) throw SubmissionUpload.TooLarge(options.Value.MaxUploadBytes);
+            await using var upload = http.Request.ContentType?.StartsWith("application/zip", StringComparison.OrdinalIgnoreCase) == true
+                ? await SubmissionUpload.ReadZipAsync(http.Request.Body, store, options.Value.MaxUploadBytes, ct)
+                : await SubmissionUpload.ReadAsync(http.Request, store, options.Value.MaxUploadBytes, ct);
             var result = await importer.ImportAsync(submitter, upload, ct);
             var url = $"{http.Request.Scheme}://{http.Request.Host}/specimens/{result.Slug}";
             var apiUrl = $"/api/v1/specimens/{result.Slug}";
