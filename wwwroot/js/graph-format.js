@@ -89,6 +89,9 @@ export function formatGraph(data) {
       feature: d.feature, activation: d.activation ?? null, influence: d.influence ?? null,
       tokenProb: d.token_prob ?? null, isTarget: d.is_target_logit === true, logitPct,
       inLinks: [], outLinks: [], featureText: null,
+      // A node the archive exported names its dictionary and index within it.
+      archiveDictionary: typeof d.archive?.dictionary === 'string' ? d.archive.dictionary : null,
+      archiveIndex: Number.isInteger(d.archive?.index) ? d.archive.index : null,
     };
     node.featureText = describeFeature(node, schemaVersion, metadata.scan || '');
     byId.set(node.id, node);
@@ -135,4 +138,22 @@ export function rowName(row, maxLayer) {
   if (row === 0) return 'Emb';
   if (row === maxLayer + 2) return 'Lgt';
   return `L${row - 1}`;
+}
+
+/**
+ * The archive's page for a feature node, or null: by the dictionary an archive export names, else by the node's layer
+ * when the graph's model is an archive model with one dictionary at that layer (dictionaries: the page's
+ * data-dictionaries, { known: [slug], byLayer: { layer: slug } }).
+ */
+export function featureHref(node, dictionaries) {
+  if (node.kind !== 'feature' || !dictionaries) return null;
+  const page = (slug, index) => `/dictionaries/${encodeURIComponent(slug)}/features/${index}`;
+  if (node.archiveDictionary && node.archiveIndex !== null && (dictionaries.known || []).includes(node.archiveDictionary)) {
+    return page(node.archiveDictionary, node.archiveIndex);
+  }
+  const slug = (dictionaries.byLayer || {})[node.layer];
+  if (!slug) return null;
+  const decoded = node.featureText ? /#(\d+)$/.exec(node.featureText) : null;
+  const index = decoded ? Number(decoded[1]) : Number(node.feature);
+  return Number.isSafeInteger(index) && index >= 0 ? page(slug, index) : null;
 }

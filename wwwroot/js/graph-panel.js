@@ -1,6 +1,6 @@
 // The node panel beside the graph drawing: what the file says about one node, its feature id decoded, and its
 // strongest incoming and outgoing links (whatever the threshold), each a button that moves to the linked node.
-import { nodeTitle } from './graph-format.js';
+import { featureHref, nodeTitle } from './graph-format.js';
 
 const TOP_LINKS = 8;
 
@@ -37,7 +37,7 @@ function linkList(title, links, otherEnd, weightText) {
   return section;
 }
 
-export function renderPanel(panel, node, { graph, pinned, selected, weightText }) {
+export function renderPanel(panel, node, { graph, pinned, selected, weightText, dictionaries }) {
   if (!node) {
     panel.replaceChildren(html('p', { class: 'muted small' },
       'Hover, focus or click a node to see its label, layer, position, activation, influence and strongest links here.'));
@@ -70,7 +70,11 @@ export function renderPanel(panel, node, { graph, pinned, selected, weightText }
   const groups = graph.supernodes.filter((s) => s.nodes.includes(node)).map((s) => s.label);
   if (groups.length > 0) add('supernode', groups.join(', '));
 
-  panel.replaceChildren(head, title, facts,
+  const href = featureHref(node, dictionaries);
+  const featurePage = href ? html('p', { class: 'graph-panel-feature' }) : null;
+  if (featurePage) featurePage.append(html('a', { href }, 'Feature page in the archive'));
+
+  panel.replaceChildren(head, title, facts, ...(featurePage ? [featurePage] : []),
     linkList('Strongest inputs', node.inLinks, (l) => l.source, weightText),
     linkList('Strongest outputs', node.outLinks, (l) => l.target, weightText));
 }

@@ -78,6 +78,7 @@ class GraphView {
     this.drawnFrom = 0; // links[drawnFrom..] pass the threshold (links are sorted by |weight|)
     this.pruned = new Uint8Array(graph.nodes.length);
     this.pinned = new Set(graph.pinnedIds.map((id) => graph.byId.get(id)));
+    this.dictionaries = parseDictionaries(root.dataset.dictionaries);
   }
 
   start() {
@@ -374,7 +375,7 @@ class GraphView {
 
   renderPanel() {
     renderPanel(this.panel, this.current(), {
-      graph: this.graph, pinned: this.pinned, selected: this.selected, weightText,
+      graph: this.graph, pinned: this.pinned, selected: this.selected, weightText, dictionaries: this.dictionaries,
     });
   }
 
@@ -436,5 +437,14 @@ class GraphView {
     if (!next) return;
     this.moveTabStop(next.node);
     this.elements.get(next.node).focus();
+  }
+}
+
+/** The page's data-dictionaries (which archive feature pages nodes may link to); nothing when absent or unreadable. */
+function parseDictionaries(text) {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
   }
 }

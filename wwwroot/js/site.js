@@ -69,6 +69,18 @@
     renderMath(document);
     highlightCode(document);
     mountModules(document);
+    openLinksOutsideEmbed(document);
+  }
+
+  // An embeddable view (?embed=true) sits in someone else's page: its links open the archive in a new tab rather than
+  // replacing the frame.
+  function openLinksOutsideEmbed(root) {
+    if (!root.querySelector('main.embed')) return;
+    for (const link of root.querySelectorAll('main.embed a[href]')) {
+      if (link.getAttribute('href').startsWith('#')) continue;
+      link.target = '_blank';
+      link.rel = 'noopener';
+    }
   }
 
   // Circuit diagrams: event delegation, so it survives enhanced navigation without rebinding.

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Archive.Data.Circuits;
+using Archive.Web.Graphs;
 
 namespace Archive.Web.Circuits;
 
@@ -167,6 +168,8 @@ public static class AttributionGraph
         List<string> promptTokens = [];
         string title = circuitSlug;
         string description = "";
+        string scanName = "";
+        int? schemaVersion = null;
         if (!root.TryGetProperty("metadata", out var metadata) || metadata.ValueKind != JsonValueKind.Object)
         {
             Error("metadata", "metadata is required and must be an object.");
@@ -176,6 +179,8 @@ public static class AttributionGraph
             if (!metadata.TryGetProperty("slug", out var slug) || slug.ValueKind != JsonValueKind.String) Error("metadata.slug", "metadata.slug is required (a string).");
             else title = slug.GetString()!;
             if (!metadata.TryGetProperty("scan", out var scan) || scan.ValueKind != JsonValueKind.String) Error("metadata.scan", "metadata.scan is required (a string: the model id).");
+            else scanName = scan.GetString()!;
+            if (metadata.TryGetProperty("schema_version", out var version) && version.TryGetInt32(out var v)) schemaVersion = v;
             if (!metadata.TryGetProperty("prompt", out var p) || p.ValueKind != JsonValueKind.String) Error("metadata.prompt", "metadata.prompt is required (a string).");
             else prompt = p.GetString()!;
             if (!metadata.TryGetProperty("prompt_tokens", out var tokens) || tokens.ValueKind != JsonValueKind.Array) Error("metadata.prompt_tokens", "metadata.prompt_tokens is required (an array of strings).");
@@ -209,9 +214,17 @@ public static class AttributionGraph
             var i = 0;
             foreach (var n in nodeArray.EnumerateArray())
             {
-                var node = ReadNode(n, $"nodes[{i}]", Error);
-                if (node is not null && !ids.Add(node.Id)) Error($"nodes[{i}].node_id", $"Duplicate node_id '{node.Id}'.");
-                else if (node is not null) nodes.Add(node);
+                // One rule for a node's shape (the graph store's); a repeated node_id is taken as circuit-tracer's frontend takes it: the later node wins.
+                if (GraphNodeRules.FirstFault(n, promptTokens) is { } fault)
+                {
+                    Error($"nodes[{i}]{(fault.Field.Length > 0 ? "." + fault.Field : "")}", $"{(fault.Field.Length > 0 ? fault.Field + " " : "")}{fault.Message}.");
+                }
+                else
+                {
+                    var node = ReadNode(n, scanName, schemaVersion);
+                    if (!ids.Add(node.Id)) nodes.RemoveAll(x => x.Id == node.Id);
+                    nodes.Add(node);
+                }
                 i++;
             }
         }
@@ -272,34 +285,22 @@ public static class AttributionGraph
         return (circuit, pinned, []);
     }
 
-    private static CircuitNodeDocument? ReadNode(JsonElement n, string path, Action<string, string> error)
+    /// <summary>A node <see cref="GraphNodeRules"/> accepted, as a circuit node.</summary>
+    private static CircuitNodeDocument ReadNode(JsonElement n, string scan, int? schemaVersion)
     {
-        if (n.ValueKind != JsonValueKind.Object) { error(path, "A node must be an object."); return null; }
-        var ok = true;
-        string Str(string name)
-        {
-            if (n.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String) return v.GetString()!;
-            error($"{path}.{name}", $"{name} is required (a string)."); ok = false; return "";
-        }
-        var id = Str("node_id");
-        var featureType = Str("feature_type");
-        Str("jsNodeId");
-        var clerp = n.TryGetProperty("clerp", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : null;
-        if (clerp is null) { error($"{path}.clerp", "clerp is required (a string, possibly empty)."); ok = false; }
-        if (!n.TryGetProperty("ctx_idx", out var ctx) || ctx.ValueKind != JsonValueKind.Number || !ctx.TryGetInt32(out var position))
-        {
-            error($"{path}.ctx_idx", "ctx_idx is required (an integer)."); ok = false; position = 0;
-        }
-        int? feature = null;
-        if (!n.TryGetProperty("feature", out var f)) { error($"{path}.feature", "feature is required (an integer or null)."); ok = false; }
-        else if (f.ValueKind == JsonValueKind.Number && f.TryGetInt32(out var fv)) feature = fv;
-        else if (f.ValueKind != JsonValueKind.Null) { error($"{path}.feature", "feature must be an integer or null."); ok = false; }
-        int? layer = null;
-        if (!n.TryGetProperty("layer", out var l)) { error($"{path}.layer", "layer is required (a string or an integer)."); ok = false; }
-        else if (l.ValueKind == JsonValueKind.Number && l.TryGetInt32(out var lv)) layer = lv;
-        else if (l.ValueKind == JsonValueKind.String) layer = int.TryParse(l.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ls) ? ls : null;
-        else { error($"{path}.layer", "layer must be a string or an integer."); ok = false; }
-        if (!ok) return null;
+        var id = n.GetProperty("node_id").GetString()!;
+        var featureType = n.GetProperty("feature_type").GetString()!;
+        var clerp = n.TryGetProperty("clerp", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+        var position = n.GetProperty("ctx_idx").GetInt32();
+        var f = n.GetProperty("feature");
+        long? featureId = f.ValueKind == JsonValueKind.Number ? f.GetInt64() : null;
+        var l = n.GetProperty("layer");
+        var layerText = l.ValueKind == JsonValueKind.String ? l.GetString()! : l.GetInt32().ToString(CultureInfo.InvariantCulture);
+        int? layer = int.TryParse(layerText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsedLayer) ? parsedLayer : null;
+        // A transcoder id may pair layer and index (CLT graphs, past 2³¹); the circuit keeps the index within the layer.
+        int? feature = GraphFeatureIds.Decode(featureId, featureType, layerText, schemaVersion, scan) is { Index: <= int.MaxValue } decoded
+            ? (int)decoded.Index
+            : featureId is >= int.MinValue and <= int.MaxValue ? (int)featureId : null;
 
         double? Number(string name) => n.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && double.IsFinite(d) ? d : null;
         var archive = n.TryGetProperty("archive", out var a) && a.ValueKind == JsonValueKind.Object ? a : default;

@@ -103,13 +103,14 @@ public static class EvidenceApi
     {
         if (!ContentHash.TryParse(sha256, out var hash)) return SpecimensApi.NotFoundProblem($"'{sha256}' is not a sha256.");
         var viewable = db.Specimens.ViewableIds(user.Viewer());
-        var inputs = await db.EvidenceRuns.AsNoTracking()
+        var run = await db.EvidenceRuns.AsNoTracking()
             .Where(r => r.Id == id && viewable.Contains(r.Claim.Revision.SpecimenId))
-            .Select(r => r.Inputs).SingleOrDefaultAsync(ct);
-        if (inputs is null || !NamesFile(inputs.RootElement, hash.Hex)) return SpecimensApi.NotFoundProblem($"Evidence run {id} names no input {hash}.");
+            .Select(r => new { r.Inputs, r.Claim.Revision.Specimen.Status }).SingleOrDefaultAsync(ct);
+        if (run?.Inputs is not { } inputs || !NamesFile(inputs.RootElement, hash.Hex)) return SpecimensApi.NotFoundProblem($"Evidence run {id} names no input {hash}.");
         var size = await db.Blobs.AsNoTracking().Where(b => b.Sha256 == hash.Hex).Select(b => (long?)b.SizeBytes).SingleOrDefaultAsync(ct);
         return size is { } length
-            ? new BlobFileResult(hash, length, $"input-{hash.Hex[..12]}.bin")
+            // The URL names the bytes by their hash: they never change. A draft's stay out of shared caches.
+            ? new BlobFileResult(hash, length, $"input-{hash.Hex[..12]}.bin", immutable: true, shared: SpecimenVisibility.Public.Contains(run.Status))
             : SpecimensApi.NotFoundProblem($"The archive no longer holds input {hash}.");
     }
 

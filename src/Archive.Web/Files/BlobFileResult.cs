@@ -12,7 +12,9 @@ namespace Archive.Web.Files;
 /// HEAD. Several ranges in one request are answered with the whole file, as RFC 9110 allows. When the store offers
 /// presigned URLs, the answer is a redirect and the bytes flow from the store.
 /// </summary>
-public sealed class BlobFileResult(ContentHash hash, long length, string fileName, string mediaType = "application/octet-stream", bool immutable = false)
+/// <param name="immutable">The URL names these bytes for good (a hash, a stored graph's id): cache for a year.</param>
+/// <param name="shared">Anyone may see the file: shared caches may keep it. A draft's file is cached by the browser only.</param>
+public sealed class BlobFileResult(ContentHash hash, long length, string fileName, string mediaType = "application/octet-stream", bool immutable = false, bool shared = true)
     : IResult, IEndpointMetadataProvider
 {
     private const int CopyBufferBytes = 1 << 20;
@@ -28,7 +30,7 @@ public sealed class BlobFileResult(ContentHash hash, long length, string fileNam
         response.Headers.ETag = etag.ToString();
         response.Headers.AcceptRanges = "bytes";
         // A URL that names a model may come to name other bytes: revalidate by ETag. One that names content cannot.
-        response.Headers.CacheControl = immutable ? "public, max-age=31536000, immutable" : "public, no-cache";
+        response.Headers.CacheControl = (shared ? "public" : "private") + (immutable ? ", max-age=31536000, immutable" : ", no-cache");
         response.Headers["X-Content-SHA256"] = hash.Hex;
 
         if (Matches(request.Headers.IfNoneMatch, etag))

@@ -36,19 +36,19 @@ public static class GraphFeatureIds
     /// the file says schema_version ≥ 1; an older id from a preset scan decodes when its leading digits are the node's
     /// own layer (a "custom-" scan, one named by its transcoder list, wrote the plain index).
     /// </summary>
-    public static string? Describe(long? feature, string featureType, string layer, int? schemaVersion, string scan)
+    public static string? Describe(long? feature, string featureType, string layer, int? schemaVersion, string scan) =>
+        Decode(feature, featureType, layer, schemaVersion, scan) is { } d ? Text(d.Layer, d.Index) : null;
+
+    /// <summary>The (layer, index) a transcoder feature id carries, by the rules of <see cref="Describe"/>; null where it carries none.</summary>
+    public static Decoded? Decode(long? feature, string featureType, string layer, int? schemaVersion, string scan)
     {
         if (feature is not ({ } f and >= 0) || featureType is "embedding" or "logit" || featureType.Contains("error", StringComparison.Ordinal)) return null;
-        if (schemaVersion >= 1)
-        {
-            var (l, i) = CantorUnpair(f);
-            return Text(l, i);
-        }
+        if (schemaVersion >= 1) return CantorUnpair(f);
         if (scan.StartsWith("custom-", StringComparison.Ordinal) || !long.TryParse(layer, NumberStyles.None, CultureInfo.InvariantCulture, out var nodeLayer)) return null;
-        if (nodeLayer == 0) return Text(0, f);
+        if (nodeLayer == 0) return new(0, f);
         for (long scale = 10; scale > 0 && scale <= f; scale = scale > long.MaxValue / 10 ? -1 : scale * 10)
         {
-            if (f / scale == nodeLayer) return Text(nodeLayer, f % scale);
+            if (f / scale == nodeLayer) return new(nodeLayer, f % scale);
         }
         return null;
     }

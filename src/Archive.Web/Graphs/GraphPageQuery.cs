@@ -23,7 +23,30 @@ public sealed record GraphSupernode(string Label, IReadOnlyList<string> NodeIds)
 /// </summary>
 public sealed record GraphPageData(
     AttributionGraphFile Graph, bool FileReadable, IReadOnlyList<string> PromptTokens, int? SchemaVersion,
-    IReadOnlyList<GraphNodeRow> Pinned, IReadOnlyList<GraphSupernode> Supernodes, IReadOnlyList<GraphNodeRow> Leading);
+    IReadOnlyList<GraphNodeRow> Pinned, IReadOnlyList<GraphSupernode> Supernodes, IReadOnlyList<GraphNodeRow> Leading)
+{
+    /// <summary>The archive's dictionaries a node may link to (<see cref="GraphDictionaries"/>).</summary>
+    public GraphDictionaries Dictionaries { get; init; } = GraphDictionaries.None;
+}
+
+/// <summary>
+/// Which of the archive's feature pages a graph's nodes can link to: a node the archive exported names its dictionary
+/// (<c>archive.dictionary</c>, kept when it is one of <see cref="Known"/>); a transcoder node of a graph whose <c>scan</c>
+/// is an archive model links by its layer to that model's dictionary at that layer (<see cref="ByLayer"/>), when there is
+/// exactly one.
+/// </summary>
+public sealed record GraphDictionaries(IReadOnlyList<string> Known, IReadOnlyDictionary<string, string> ByLayer)
+{
+    public static readonly GraphDictionaries None = new([], new Dictionary<string, string>());
+
+    public static async Task<GraphDictionaries> LoadAsync(ArchiveDbContext db, string scan, CancellationToken ct)
+    {
+        var rows = await db.FeatureDictionaries.AsNoTracking().Select(d => new { d.Slug, d.HookLayer, Model = d.Model.Slug }).ToListAsync(ct);
+        var byLayer = rows.Where(r => r.Model == scan).GroupBy(r => r.HookLayer).Where(g => g.Count() == 1)
+            .ToDictionary(g => g.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), g => g.Single().Slug);
+        return new([.. rows.Select(r => r.Slug).Order(StringComparer.Ordinal)], byLayer);
+    }
+}
 
 /// <summary>
 /// Loads a graph page. The file is read with the links skipped one at a time as they stream past, so memory follows
@@ -73,7 +96,7 @@ public static class GraphPageQuery
         var leading = rows.Where(r => r.FeatureType == "logit").OrderByDescending(r => r.TokenProb)
             .Concat(rows.Where(r => r.FeatureType != "logit" && r.Influence is not null).OrderBy(r => r.Influence).Take(LeadingNodes))
             .ToList();
-        return new(graph, true, tokens, schemaVersion, pinned, supernodes, leading);
+        return new(graph, true, tokens, schemaVersion, pinned, supernodes, leading) { Dictionaries = await GraphDictionaries.LoadAsync(db, graph.Scan, ct) };
     }
 
     private static GraphNodeRow Row(NodeShape n, IReadOnlyList<string> tokens, int? schemaVersion, string scan, string? supernode)

@@ -32,6 +32,7 @@ public static class ArchiveServiceExtensions
         builder.Services.AddOpenApi(ArchiveOpenApi.Describe);
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddApiCompression();
         builder.Services.AddArchiveAccounts();
         builder.Services.AddArchiveFeatures();
         return builder;
@@ -53,6 +54,7 @@ public static class ArchiveServiceExtensions
         }
         app.UseStatusCodePagesWithReExecute("/not-found");
         app.UseUnversionedApiRedirects();
+        app.UseResponseCompression();
         // The API answers every error, its own or the framework's (415 from content-type matching, 405, 404), with
         // ProblemDetails: re-executing it as the HTML not-found page would turn a POST into a form post without a token.
         app.UseWhen(IsApi, api =>

@@ -18,6 +18,17 @@ public static class EmbedViews
         && bool.TryParse(value.ToString(), out var embed) && embed;
 
     /// <summary>
+    /// For a page with an embeddable view: whether this request asks for it, and if so, lets other sites frame the
+    /// response (call while the page initialises, before anything is written).
+    /// </summary>
+    public static bool Begin(string uri, HttpContext? http)
+    {
+        var embed = IsRequested(uri);
+        if (embed && http is not null && !http.Response.HasStarted) AllowFraming(http.Response);
+        return embed;
+    }
+
+    /// <summary>
     /// Lets any site frame this response: <c>frame-ancestors *</c> in its Content-Security-Policy (the rest of the
     /// site's policy stays), and no X-Frame-Options. The site's pages carry <c>X-Frame-Options: SAMEORIGIN</c> from
     /// antiforgery, which sets it while the page renders, after the page's own code ran; so that goes as the headers go

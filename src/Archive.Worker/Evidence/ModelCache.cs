@@ -1,3 +1,4 @@
+using Archive.Data;
 using Archive.Data.Blobs;
 using Archive.Engine;
 using Archive.Engine.Models;
@@ -17,21 +18,12 @@ public sealed class ModelCache(BlobCache files, IOptions<EvidenceWorkerOptions> 
     private readonly Dictionary<string, IDisposable> loaded = [];
     private readonly LinkedList<string> recent = [];
     private readonly SemaphoreSlim gate = new(1, 1);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> turns = new();
+    /// <summary>A model's gate exists only while a run holds or waits for it, so a long-lived worker keeps none for models it has dropped.</summary>
+    private readonly KeyedTurns turns = new();
 
     /// <summary>Runs on one model take turns: a method installs hooks on the shared model for the length of its run.
     /// Dispose the result to pass the turn on.</summary>
-    public async Task<IDisposable> TakeTurnAsync(ContentHash sha256, CancellationToken ct)
-    {
-        var turn = turns.GetOrAdd(sha256.Hex, _ => new SemaphoreSlim(1, 1));
-        await turn.WaitAsync(ct);
-        return new Turn(turn);
-    }
-
-    private sealed class Turn(SemaphoreSlim turn) : IDisposable
-    {
-        public void Dispose() => turn.Release();
-    }
+    public Task<IDisposable> TakeTurnAsync(ContentHash sha256, CancellationToken ct) => turns.EnterAsync(sha256.Hex, ct);
 
     public Task<(HookedTransformer Model, string Path)> GetAsync(ContentHash sha256, CancellationToken ct) =>
         GetOrLoadAsync(sha256, path =>
@@ -69,7 +61,7 @@ public sealed class ModelCache(BlobCache files, IOptions<EvidenceWorkerOptions> 
             for (var node = recent.Last; node is not null && recent.Count > options.Value.ModelsInMemory;)
             {
                 var previous = node.Previous;
-                if (node.Value != sha256.Hex && !(turns.TryGetValue(node.Value, out var turn) && turn.CurrentCount == 0))
+                if (node.Value != sha256.Hex && !turns.IsBusy(node.Value))
                 {
                     recent.Remove(node);
                     loaded.Remove(node.Value, out var old);
@@ -90,6 +82,5 @@ public sealed class ModelCache(BlobCache files, IOptions<EvidenceWorkerOptions> 
         foreach (var model in loaded.Values) model.Dispose();
         loaded.Clear();
         gate.Dispose();
-        foreach (var turn in turns.Values) turn.Dispose();
     }
 }

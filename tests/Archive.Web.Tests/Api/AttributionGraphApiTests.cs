@@ -116,9 +116,8 @@ public sealed class AttributionGraphApiTests(ArchiveFixture archive) : IAsyncLif
     [Theory]
     [InlineData("""[1, 2, 3]""", "$")]
     [InlineData("""{ "nodes": [], "links": [] }""", "metadata")]
-    [InlineData("""{ "metadata": { "slug": "x", "scan": "m", "prompt_tokens": [], "prompt": "" }, "nodes": [ { "node_id": "a" } ], "links": [] }""", "nodes[0].feature_type")]
+    [InlineData("""{ "metadata": { "slug": "x", "scan": "m", "prompt_tokens": [], "prompt": "" }, "nodes": [ { "node_id": "a" } ], "links": [] }""", "nodes[0].feature")]
     [InlineData("""{ "metadata": { "slug": "x", "scan": "m", "prompt_tokens": [], "prompt": "" }, "nodes": [ { "node_id": "a", "feature": null, "layer": "0", "ctx_idx": 0, "feature_type": "embedding", "jsNodeId": "a", "clerp": "" } ], "links": [ { "source": "a", "target": "ghost", "weight": 1 } ] }""", "links[0].target")]
-    [InlineData("""{ "metadata": { "slug": "x", "scan": "m", "prompt_tokens": [], "prompt": "" }, "nodes": [ { "node_id": "a", "feature": null, "layer": "0", "ctx_idx": 0, "feature_type": "embedding", "jsNodeId": "a", "clerp": "" }, { "node_id": "a", "feature": null, "layer": "0", "ctx_idx": 0, "feature_type": "embedding", "jsNodeId": "a", "clerp": "" } ], "links": [] }""", "nodes[1].node_id")]
     public async Task A_malformed_graph_gets_a_validation_problem_naming_the_field(string graph, string field)
     {
         using var client = archive.CreateClient();
@@ -129,6 +128,20 @@ public sealed class AttributionGraphApiTests(ArchiveFixture archive) : IAsyncLif
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         using var problem = await response.Content.ReadFromJsonAsync<JsonDocument>();
         Assert.True(problem!.RootElement.GetProperty("errors").TryGetProperty(field, out _), problem.RootElement.ToString());
+    }
+
+    [Fact]
+    public async Task A_repeated_node_id_is_read_as_circuit_tracers_frontend_reads_it_the_later_node_wins()
+    {
+        const string graph = """{ "metadata": { "slug": "x", "scan": "m", "prompt_tokens": ["a"], "prompt": "a" }, "nodes": [ { "node_id": "a", "feature": null, "layer": "0", "ctx_idx": 0, "feature_type": "embedding", "jsNodeId": "a", "clerp": "first" }, { "node_id": "a", "feature": 4800000000, "layer": "3", "ctx_idx": 0, "feature_type": "cross layer transcoder", "jsNodeId": "a", "clerp": "second" } ], "links": [] }""";
+        using var client = archive.CreateClient();
+
+        using var response = await client.PostAsync("/api/v1/circuits/attribution-graph", new StringContent(graph, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var circuit = await response.Content.ReadFromJsonAsync<JsonDocument>();
+        var node = Assert.Single(circuit!.RootElement.GetProperty("nodes").EnumerateArray());
+        Assert.Equal("second", node.GetProperty("label").GetString());
     }
 
     [Fact]

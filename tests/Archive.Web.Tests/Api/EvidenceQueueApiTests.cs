@@ -93,6 +93,8 @@ public sealed class EvidenceQueueApiTests(ArchiveFixture archive) : IAsyncLifeti
         Assert.Equal(HttpStatusCode.OK, input.StatusCode);
         Assert.Equal(tokens, await input.Content.ReadAsByteArrayAsync(Ct));
         Assert.Equal($"\"{named.Hex}\"", input.Headers.ETag?.Tag);
+        // Named by its hash, the file never changes: cached for a year, by shared caches too (the specimen is public).
+        Assert.Equal("public, max-age=31536000, immutable", input.Headers.CacheControl?.ToString());
         Assert.Equal(HttpStatusCode.NotFound, notNamed.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, notAHash.StatusCode);
     }
