@@ -39,6 +39,8 @@ public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options)
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
+        // Trigram indexes for substring search (feature explanations); a trusted extension since PostgreSQL 13.
+        builder.HasPostgresExtension("pg_trgm");
         IdentityTableNames.Apply(builder);
         builder.ApplyConfiguration(new BlobConfiguration());
         builder.HasDbFunction(typeof(EvidenceRun).GetMethod(nameof(EvidenceRun.QueuePosition))!).HasName("evidence_queue_position");

@@ -23,6 +23,7 @@ namespace Archive.Migrations.Migrations
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("Archive.Data.Accounts.ApiKey", b =>
@@ -600,12 +601,21 @@ namespace Archive.Migrations.Migrations
                     b.HasKey("Id")
                         .HasName("pk_features");
 
+                    b.HasIndex("Explanation")
+                        .HasDatabaseName("ix_features_explanation");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Explanation"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Explanation"), new[] { "gin_trgm_ops" });
+
                     b.HasIndex("FeatureDictionaryId", "Density")
                         .HasDatabaseName("ix_features_feature_dictionary_id_density");
 
                     b.HasIndex("FeatureDictionaryId", "Index")
                         .IsUnique()
                         .HasDatabaseName("ix_features_feature_dictionary_id_index");
+
+                    b.HasIndex("FeatureDictionaryId", "MaxActivation")
+                        .HasDatabaseName("ix_features_feature_dictionary_id_max_activation");
 
                     b.ToTable("features", (string)null);
                 });

@@ -29,6 +29,9 @@ internal sealed class FeatureConfiguration : IEntityTypeConfiguration<Feature>
     {
         builder.HasIndex(f => new { f.FeatureDictionaryId, f.Index }).IsUnique();
         builder.HasIndex(f => new { f.FeatureDictionaryId, f.Density });
+        builder.HasIndex(f => new { f.FeatureDictionaryId, f.MaxActivation });
+        // Explanation search is a substring match (ILIKE '%quote%'): trigrams index it; a B-tree cannot.
+        builder.HasIndex(f => f.Explanation).HasMethod("gin").HasOperators("gin_trgm_ops");
         builder.HasOne(f => f.FeatureDictionary).WithMany(d => d.Features).HasForeignKey(f => f.FeatureDictionaryId).OnDelete(DeleteBehavior.Cascade);
         builder.Property(f => f.HistogramJson).HasColumnType("jsonb");
         builder.Property(f => f.PositiveLogitsJson).HasColumnType("jsonb");

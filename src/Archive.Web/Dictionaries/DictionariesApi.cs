@@ -32,9 +32,14 @@ public static class DictionariesApi
         TypedResults.Ok(await DictionaryQueries.ListAsync(db, ct));
 
     public static async Task<Results<Ok<DictionaryDetailResponse>, ProblemHttpResult>> GetDictionary(
-        ArchiveDbContext db, string slug, string? q, string? sort, string? dir, int? page, CancellationToken ct)
+        ArchiveDbContext db, string slug, string? q, string? sort, string? dir, int? page,
+        [Microsoft.AspNetCore.Mvc.FromQuery(Name = "min_density")] double? minDensity, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "max_density")] double? maxDensity,
+        CancellationToken ct)
     {
-        var filter = new FeatureTableFilter(q, FeatureTableFilter.ParseSort(sort), string.Equals(dir, "desc", StringComparison.OrdinalIgnoreCase), page ?? 1);
+        if (minDensity is < 0 or > 1 || maxDensity is < 0 or > 1 || double.IsNaN(minDensity ?? 0) || double.IsNaN(maxDensity ?? 0))
+            return TypedResults.Problem("min_density and max_density are fractions of tokens, between 0 and 1.", title: "Invalid filter", statusCode: StatusCodes.Status400BadRequest);
+        var filter = new FeatureTableFilter(q, FeatureTableFilter.ParseSort(sort), string.Equals(dir, "desc", StringComparison.OrdinalIgnoreCase), page ?? 1,
+            minDensity, maxDensity);
         return await DictionaryQueries.LoadDictionaryAsync(db, slug, filter, ct) is { } detail
             ? TypedResults.Ok(detail)
             : NotFound($"No feature dictionary '{slug}'.");

@@ -41,7 +41,10 @@ public enum FeatureSort
 }
 
 /// <summary>The feature table's state; every state is a GET address.</summary>
-public sealed record FeatureTableFilter(string? Q = null, FeatureSort Sort = FeatureSort.Index, bool Descending = false, int Page = 1)
+/// <param name="MinDensity">Keep features at least this dense (a fraction of tokens), e.g. 1e-4 to drop dead and near-dead ones.</param>
+/// <param name="MaxDensity">Keep features at most this dense, e.g. 0.01 to drop the dense, hard-to-read ones.</param>
+public sealed record FeatureTableFilter(string? Q = null, FeatureSort Sort = FeatureSort.Index, bool Descending = false, int Page = 1,
+    double? MinDensity = null, double? MaxDensity = null)
 {
     public const int PageSize = 50;
     public string? Query => string.IsNullOrWhiteSpace(Q) ? null : Q.Trim();
@@ -54,6 +57,8 @@ public sealed record FeatureTableFilter(string? Q = null, FeatureSort Sort = Fea
         var s = sort ?? Sort;
         if (s != FeatureSort.Index) query.Add(new("sort", s == FeatureSort.MaxActivation ? "max" : "density"));
         if (descending ?? Descending) query.Add(new("dir", "desc"));
+        if (MinDensity is { } min) query.Add(new("min_density", min.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        if (MaxDensity is { } max) query.Add(new("max_density", max.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
         var p = page ?? SafePage;
         if (p > 1) query.Add(new("page", p.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         return Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString($"/dictionaries/{Uri.EscapeDataString(slug)}", query) + "#features";
@@ -180,6 +185,8 @@ public static class DictionaryQueries
             else
                 query = query.Where(f => EF.Functions.ILike(f.Explanation, "%" + EscapeLike(q) + "%"));
         }
+        if (filter.MinDensity is { } minDensity) query = query.Where(f => f.Density >= minDensity);
+        if (filter.MaxDensity is { } maxDensity) query = query.Where(f => f.Density <= maxDensity);
         var total = await query.CountAsync(ct);
         query = (filter.Sort, filter.Descending) switch
         {
