@@ -15,22 +15,9 @@ public sealed class DraftVisibilityTests(ArchiveFixture archive) : IAsyncLifetim
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private readonly Dictionary<string, User> accounts = [];
-    private int claimId;
-    private Guid runId;
+    private DraftScenario draft = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        await archive.ResetAsync();
-        foreach (var (handle, role) in new[] { ("author", ArchiveRoles.Contributor), ("other", ArchiveRoles.Contributor), ("reader", ArchiveRoles.Reader), ("reviewer", ArchiveRoles.Reviewer), ("admin", ArchiveRoles.Admin) })
-            accounts[handle] = await archive.CreateAccountAsync(handle, role);
-        await using var db = archive.CreateDbContext();
-        var draft = ArchiveTestData.NewSpecimen(ArchiveTestData.NewModel(), "secret-draft", "A draft", status: SpecimenStatus.Draft);
-        draft.SubmittedById = accounts["author"].Id;
-        await ArchiveTestData.SaveAsync(db, draft);
-        claimId = (await db.Claims.FirstAsync(c => c.RevisionId == draft.CurrentRevisionId, Ct)).Id;
-        runId = (await EvidenceRequests.QueueAsync(db, claimId, "test", EvidencePriority.Person, Ct)).RunId;
-    }
+    public async ValueTask InitializeAsync() => draft = await DraftScenario.CreateAsync(archive, "A draft");
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
@@ -48,16 +35,16 @@ public sealed class DraftVisibilityTests(ArchiveFixture archive) : IAsyncLifetim
     [MemberData(nameof(Viewers))]
     public async Task Every_api_endpoint_shows_the_draft_only_to_its_author_reviewers_and_admins(string? handle, bool sees)
     {
-        using var client = handle is null ? archive.CreateClient() : archive.ClientWithKey(await archive.CreateKeyAsync(accounts[handle], ApiKeyScopes.Read));
+        using var client = handle is null ? archive.CreateClient() : archive.ClientWithKey(await archive.CreateKeyAsync(draft.Accounts[handle], ApiKeyScopes.Read));
         var expected = sees ? HttpStatusCode.OK : HttpStatusCode.NotFound;
 
-        foreach (var path in new[] { "/api/v1/specimens/secret-draft", "/api/v1/specimens/secret-draft/revisions/1", "/api/v1/specimens/secret-draft/circuits/induction", $"/api/v1/evidence/{runId}" })
+        foreach (var path in new[] { "/api/v1/specimens/secret-draft", "/api/v1/specimens/secret-draft/revisions/1", "/api/v1/specimens/secret-draft/circuits/induction", $"/api/v1/evidence/{draft.RunId}" })
         {
             using var response = await client.GetAsync(path, Ct);
             Assert.True(expected == response.StatusCode, $"{handle ?? "anonymous"}: GET {path} answered {(int)response.StatusCode}");
         }
-        var runs = await client.GetStringAsync($"/api/v1/claims/{claimId}/evidence", Ct);
-        Assert.Equal(sees, runs.Contains(runId.ToString(), StringComparison.Ordinal));
+        var runs = await client.GetStringAsync($"/api/v1/claims/{draft.ClaimId}/evidence", Ct);
+        Assert.Equal(sees, runs.Contains(draft.RunId.ToString(), StringComparison.Ordinal));
         // Not in listings, whoever asks: the library is the published archive.
         Assert.DoesNotContain("secret-draft", await client.GetStringAsync("/api/v1/specimens", Ct));
     }
@@ -68,7 +55,7 @@ public sealed class DraftVisibilityTests(ArchiveFixture archive) : IAsyncLifetim
     {
         using var session = handle is null ? new SiteSession(archive) : await archive.SignInAsync(handle);
 
-        foreach (var path in new[] { "/specimens/secret-draft", $"/evidence/{runId}" })
+        foreach (var path in new[] { "/specimens/secret-draft", $"/evidence/{draft.RunId}" })
         {
             using var response = await session.Client.GetAsync(path, Ct);
             Assert.True((sees ? HttpStatusCode.OK : HttpStatusCode.NotFound) == response.StatusCode, $"{handle ?? "anonymous"}: GET {path} answered {(int)response.StatusCode}");
@@ -78,7 +65,7 @@ public sealed class DraftVisibilityTests(ArchiveFixture archive) : IAsyncLifetim
     [Fact]
     public async Task A_key_without_the_read_scope_sees_what_the_public_sees()
     {
-        using var client = archive.ClientWithKey(await archive.CreateKeyAsync(accounts["author"], ApiKeyScopes.Submit));
+        using var client = archive.ClientWithKey(await archive.CreateKeyAsync(draft.Accounts["author"], ApiKeyScopes.Submit));
 
         using var response = await client.GetAsync("/api/v1/specimens/secret-draft", Ct);
 
@@ -88,12 +75,12 @@ public sealed class DraftVisibilityTests(ArchiveFixture archive) : IAsyncLifetim
     [Fact]
     public async Task Only_those_who_see_the_draft_can_queue_or_cancel_its_evidence()
     {
-        using var other = archive.ClientWithKey(await archive.CreateKeyAsync(accounts["other"], ApiKeyScopes.Read));
-        using var author = archive.ClientWithKey(await archive.CreateKeyAsync(accounts["author"], ApiKeyScopes.Read));
+        using var other = archive.ClientWithKey(await archive.CreateKeyAsync(draft.Accounts["other"], ApiKeyScopes.Read));
+        using var author = archive.ClientWithKey(await archive.CreateKeyAsync(draft.Accounts["author"], ApiKeyScopes.Read));
 
-        using var othersCancel = await other.PostAsync($"/api/v1/evidence/{runId}/cancel", null, Ct);
-        using var authorsCancel = await author.PostAsync($"/api/v1/evidence/{runId}/cancel", null, Ct);
-        using var othersRequest = await other.PostAsync($"/api/v1/claims/{claimId}/evidence", null, Ct);
+        using var othersCancel = await other.PostAsync($"/api/v1/evidence/{draft.RunId}/cancel", null, Ct);
+        using var authorsCancel = await author.PostAsync($"/api/v1/evidence/{draft.RunId}/cancel", null, Ct);
+        using var othersRequest = await other.PostAsync($"/api/v1/claims/{draft.ClaimId}/evidence", null, Ct);
 
         Assert.Equal(HttpStatusCode.NotFound, othersCancel.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, authorsCancel.StatusCode);

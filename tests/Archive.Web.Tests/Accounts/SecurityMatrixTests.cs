@@ -21,22 +21,9 @@ public sealed partial class SecurityMatrixTests(ArchiveFixture archive) : IAsync
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private readonly Dictionary<string, User> accounts = [];
-    private int claimId;
-    private Guid runId;
+    private DraftScenario draft = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        await archive.ResetAsync();
-        foreach (var (handle, role) in new[] { ("author", ArchiveRoles.Contributor), ("other", ArchiveRoles.Contributor), ("reader", ArchiveRoles.Reader), ("reviewer", ArchiveRoles.Reviewer), ("admin", ArchiveRoles.Admin) })
-            accounts[handle] = await archive.CreateAccountAsync(handle, role);
-        await using var db = archive.CreateDbContext();
-        var draft = ArchiveTestData.NewSpecimen(ArchiveTestData.NewModel(), "secret-draft", SecretTitle, status: SpecimenStatus.Draft);
-        draft.SubmittedById = accounts["author"].Id;
-        await ArchiveTestData.SaveAsync(db, draft);
-        claimId = (await db.Claims.FirstAsync(c => c.RevisionId == draft.CurrentRevisionId, Ct)).Id;
-        runId = (await EvidenceRequests.QueueAsync(db, claimId, "test", EvidencePriority.Person, Ct)).RunId;
-    }
+    public async ValueTask InitializeAsync() => draft = await DraftScenario.CreateAsync(archive, SecretTitle);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
@@ -45,7 +32,7 @@ public sealed partial class SecurityMatrixTests(ArchiveFixture archive) : IAsync
     {
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
-            ["slug"] = "secret-draft", ["circuit"] = "induction", ["number"] = "1", ["id"] = runId.ToString(), ["claimId"] = claimId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["slug"] = "secret-draft", ["circuit"] = "induction", ["number"] = "1", ["id"] = draft.RunId.ToString(), ["claimId"] = draft.ClaimId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["index"] = "0", ["sha256"] = new string('a', 64),
         };
         var routes = new List<(string, string)>();
@@ -68,7 +55,7 @@ public sealed partial class SecurityMatrixTests(ArchiveFixture archive) : IAsync
     public async Task No_route_gives_an_outsider_the_draft_or_changes_it(string handle)
     {
         using var session = handle == "anonymous" ? new SiteSession(archive) : await archive.SignInAsync(handle);
-        using var keyed = handle == "anonymous" ? archive.CreateClient() : archive.ClientWithKey(await archive.CreateKeyAsync(accounts[handle], ApiKeyScopes.Read | ApiKeyScopes.Submit));
+        using var keyed = handle == "anonymous" ? archive.CreateClient() : archive.ClientWithKey(await archive.CreateKeyAsync(draft.Accounts[handle], ApiKeyScopes.Read | ApiKeyScopes.Submit));
         var routes = Routes();
         Assert.True(routes.Count > 40, $"only {routes.Count} routes found");
 
@@ -97,7 +84,7 @@ public sealed partial class SecurityMatrixTests(ArchiveFixture archive) : IAsync
     public async Task Those_who_may_see_the_draft_see_it_on_its_page_and_in_the_api_and_nothing_answers_500(string handle)
     {
         using var session = await archive.SignInAsync(handle);
-        using var keyed = archive.ClientWithKey(await archive.CreateKeyAsync(accounts[handle], ApiKeyScopes.Read));
+        using var keyed = archive.ClientWithKey(await archive.CreateKeyAsync(draft.Accounts[handle], ApiKeyScopes.Read));
 
         foreach (var (method, path) in Routes().Where(r => r.Method == "GET"))
         {

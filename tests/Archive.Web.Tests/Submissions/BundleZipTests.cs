@@ -14,8 +14,6 @@ namespace Archive.Web.Tests.Submissions;
 /// <summary>The bundle folder as one zip: on the API (<c>application/zip</c>) and from the site's submission form.</summary>
 public sealed partial class BundleZipTests(ArchiveFixture archive) : IAsyncLifetime
 {
-    private const string Bundle = "induction-heads-2l-attn-only";
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private User ada = null!;
@@ -31,10 +29,7 @@ public sealed partial class BundleZipTests(ArchiveFixture archive) : IAsyncLifet
     /// <summary>The shipped bundle under a new slug, zipped inside one top folder as a researcher would zip it.</summary>
     private static byte[] Zip(bool withManifest = true, bool withWriteup = true)
     {
-        var manifest = JsonNode.Parse(File.ReadAllText(ShippedBundles.File(Bundle, "specimen.json")))!.AsObject();
-        manifest["slug"] = "ada-zipped";
-        manifest["featured"] = false;
-        manifest["model"]!["slug"] = "ada-zipped-model";
+        var manifest = SubmittedBundle.Manifest("ada-zipped", "ada-zipped-model");
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
         {
@@ -43,8 +38,8 @@ public sealed partial class BundleZipTests(ArchiveFixture archive) : IAsyncLifet
                 using var writer = new StreamWriter(zip.CreateEntry("my-bundle/specimen.json").Open());
                 writer.Write(manifest.ToJsonString());
             }
-            if (withWriteup) zip.CreateEntryFromFile(ShippedBundles.File(Bundle, "writeup.md"), "my-bundle/writeup.md");
-            zip.CreateEntryFromFile(ShippedBundles.File(Bundle, "model.safetensors"), "my-bundle/model.safetensors");
+            if (withWriteup) zip.CreateEntryFromFile(SubmittedBundle.File("writeup.md"), "my-bundle/writeup.md");
+            zip.CreateEntryFromFile(SubmittedBundle.File("model.safetensors"), "my-bundle/model.safetensors");
         }
         return buffer.ToArray();
     }

@@ -17,8 +17,6 @@ namespace Archive.Web.Tests.Submissions;
 /// </summary>
 public sealed class SubmissionsApiTests(ArchiveFixture archive) : IAsyncLifetime
 {
-    private const string Bundle = "induction-heads-2l-attn-only";
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private User ada = null!;
@@ -31,15 +29,7 @@ public sealed class SubmissionsApiTests(ArchiveFixture archive) : IAsyncLifetime
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    /// <summary>The shipped bundle's manifest, renamed so it is a new specimen on a new model.</summary>
-    private static JsonObject Manifest(string slug = "ada-induction")
-    {
-        var manifest = JsonNode.Parse(File.ReadAllText(ShippedBundles.File(Bundle, "specimen.json")))!.AsObject();
-        manifest["slug"] = slug;
-        manifest["featured"] = false;
-        manifest["model"]!["slug"] = "ada-attn-only-2l";
-        return manifest;
-    }
+    private static JsonObject Manifest(string slug = "ada-induction") => SubmittedBundle.Manifest(slug, "ada-attn-only-2l");
 
     private static MultipartFormDataContent Body(JsonObject manifest, params (string Path, byte[] Bytes)[] files)
     {
@@ -50,8 +40,8 @@ public sealed class SubmissionsApiTests(ArchiveFixture archive) : IAsyncLifetime
 
     private static (string, byte[])[] BundleFiles() =>
     [
-        ("writeup.md", File.ReadAllBytes(ShippedBundles.File(Bundle, "writeup.md"))),
-        ("model.safetensors", File.ReadAllBytes(ShippedBundles.File(Bundle, "model.safetensors"))),
+        ("writeup.md", File.ReadAllBytes(SubmittedBundle.File("writeup.md"))),
+        ("model.safetensors", File.ReadAllBytes(SubmittedBundle.File("model.safetensors"))),
     ];
 
     [Fact]
@@ -112,7 +102,7 @@ public sealed class SubmissionsApiTests(ArchiveFixture archive) : IAsyncLifetime
         var manifest = Manifest();
         manifest["claims"]![0]!["parameters"] = new JsonObject { ["seqlen"] = 12 };
         manifest["tags"] = new JsonArray("Not A Slug");
-        var model = File.ReadAllBytes(ShippedBundles.File(Bundle, "model.safetensors"));
+        var model = File.ReadAllBytes(SubmittedBundle.File("model.safetensors"));
         var truncated = model[..(model.Length / 2)];
         var blobsBefore = Directory.Exists(archive.BlobDirectory) ? Directory.GetFiles(archive.BlobDirectory, "*", SearchOption.AllDirectories).Length : 0;
 
