@@ -27,6 +27,7 @@ public sealed partial class SignInTests(ArchiveFixture archive) : IAsyncLifetime
         var page = await session.GetPageAsync("/account");
         Assert.Contains("Ada Lovelace", page);
         Assert.Contains("role <strong>contributor</strong>", page);
+        Assert.Contains("href=\"/submissions/new\"", page);
     }
 
     [Fact]
