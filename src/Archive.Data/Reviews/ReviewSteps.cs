@@ -13,12 +13,17 @@ public static class ReviewSteps
         string body, int? writeupLine, DateTimeOffset now, CancellationToken ct)
     {
         var specimen = await db.Specimens.AsNoTracking().Where(s => s.Id == specimenId)
-            .Select(s => new { s.Status, Revision = s.CurrentRevision == null ? 0 : s.CurrentRevision.Number, Lines = s.CurrentRevision == null ? "" : s.CurrentRevision.WriteupMarkdown })
+            .Select(s => new { s.Status, s.CurrentRevisionId, Revision = s.CurrentRevision == null ? 0 : s.CurrentRevision.Number })
             .SingleAsync(ct);
         var (next, refusal) = ReviewWorkflow.Decide(specimen.Status, action, actor, body.Trim());
         if (next is not { } status) return new(null, refusal);
-        if (writeupLine is { } line && (action != ReviewAction.Commented || line < 1 || line > specimen.Lines.Split('\n').Length))
-            return new(null, "A line comment names a line of the current revision's writeup.");
+        if (writeupLine is { } line)
+        {
+            // The writeup is read only for a line comment, to check the line exists.
+            var writeup = await db.SpecimenRevisions.AsNoTracking().Where(r => r.Id == specimen.CurrentRevisionId).Select(r => r.WriteupMarkdown).SingleOrDefaultAsync(ct) ?? "";
+            if (action != ReviewAction.Commented || line < 1 || line > writeup.Split('\n').Length)
+                return new(null, "A line comment names a line of the current revision's writeup.");
+        }
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         if (status != specimen.Status)

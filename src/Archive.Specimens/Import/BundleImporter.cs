@@ -218,15 +218,8 @@ public sealed partial class BundleImporter(ArchiveDbContext db, IBlobStore store
     /// <summary>Every claim read by the method rules the worker uses; one message lists every fault of every claim.</summary>
     private static List<(string Key, ClaimDefinition Definition)> ParseClaims(BundleManifest manifest)
     {
-        var parsed = new List<(string, ClaimDefinition)>();
         var faults = new List<string>();
-        foreach (var claim in manifest.Claims)
-        {
-            var errors = new List<ClaimFieldError>();
-            var definition = ClaimMethods.TryParse(claim.Method, claim.Targets, claim.Parameters, errors);
-            if (definition is null) faults.Add($"claim '{claim.Key}': {string.Join("; ", errors)}");
-            else parsed.Add((claim.Key, definition));
-        }
+        var parsed = BundleClaims.Parse(manifest.Claims, faults);
         return faults.Count == 0 ? parsed : throw new InvalidDataException(string.Join(" | ", faults));
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Archive.Data.Accounts;
+using Archive.Web.Infrastructure;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -30,7 +31,7 @@ public static class AccountEndpoints
         HttpContext http, IAntiforgery antiforgery, SignInManager<User> signIn)
     {
         if (!await antiforgery.IsRequestValidAsync(http))
-            return TypedResults.Problem("The form has expired. Reload the page and try again.", title: "Invalid form", statusCode: StatusCodes.Status400BadRequest);
+            return FormResults.Invalid("The form has expired. Reload the page and try again.");
         await signIn.SignOutAsync();
         return TypedResults.Redirect("/");
     }

@@ -32,14 +32,17 @@ public sealed class ApiKeyAuthenticationHandler(
         var hash = ApiKeySecrets.Hash(presented);
         var key = await db.ApiKeys.AsNoTracking()
             .Where(k => k.SecretHash == hash && k.RevokedAt == null)
-            .Select(k => new { k.Id, k.Scopes, k.UserId, k.User.Handle, k.User.LockoutEnd, k.LastUsedAt })
+            // The owner's roles in the same round trip: this runs on every API call that carries a key.
+            .Select(k => new
+            {
+                k.Id, k.Scopes, k.UserId, k.User.Handle, k.User.LockoutEnd, k.LastUsedAt,
+                Roles = db.UserRoles.Where(ur => ur.UserId == k.UserId).Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name!).ToList(),
+            })
             .SingleOrDefaultAsync(Context.RequestAborted);
         if (key is null) return AuthenticateResult.Fail("The API key is unknown or revoked.");
         var now = clock.GetUtcNow();
         if (key.LockoutEnd > now) return AuthenticateResult.Fail("The key's account is locked.");
 
-        var roles = await db.UserRoles.Where(ur => ur.UserId == key.UserId)
-            .Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name!).ToListAsync(Context.RequestAborted);
         if (key.LastUsedAt is null || now - key.LastUsedAt > s_lastUsedResolution)
         {
             await db.ApiKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(u => u.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
@@ -51,7 +54,7 @@ public sealed class ApiKeyAuthenticationHandler(
             new(ClaimTypes.Name, key.Handle),
             new(ArchiveClaimTypes.ApiKeyId, key.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         };
-        claims.AddRange(roles.Select(r => new Claim(ClaimTypes.Role, r)));
+        claims.AddRange(key.Roles.Select(r => new Claim(ClaimTypes.Role, r)));
         claims.AddRange(Enum.GetValues<ApiKeyScopes>().Where(s => s != ApiKeyScopes.None && key.Scopes.HasFlag(s))
             .Select(s => new Claim(ArchiveClaimTypes.Scope, s.ToString().ToLowerInvariant())));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));

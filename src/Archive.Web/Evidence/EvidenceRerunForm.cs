@@ -38,12 +38,11 @@ public static class EvidenceRerunForm
         var visible = await db.EvidenceRuns.AsNoTracking().AnyAsync(r => r.Id == id && viewable.Contains(r.Claim.Revision.SpecimenId), ct);
         if (!visible) return TypedResults.NotFound();
         await EvidenceRequests.CancelAsync(db, id, ct); // already finished: the page shows how it ended
-        return SeeOther(http, $"/evidence/{id}");
+        return FormResults.SeeOther(http, $"/evidence/{id}");
     }
 
     private static ProblemHttpResult InvalidForm() =>
-        TypedResults.Problem("The form was not sent from this site's evidence page, or it has expired. Reload the page and try again.",
-            title: "Invalid form", statusCode: StatusCodes.Status400BadRequest);
+        FormResults.Invalid("The form was not sent from this site's evidence page, or it has expired. Reload the page and try again.");
 
     public static async Task<Results<StatusCodeHttpResult, NotFound, ProblemHttpResult>> RerunEvidence(
         ArchiveDbContext db, IAntiforgery antiforgery, HttpContext http, Guid id, CancellationToken ct)
@@ -56,12 +55,6 @@ public static class EvidenceRerunForm
         if (claimId is null) return TypedResults.NotFound();
         // Whether this request queued the run or one was already pending, the page to show is that run's.
         var request = await EvidenceRequests.QueueAsync(db, claimId.Value, "page", EvidencePriority.Person, ct);
-        return SeeOther(http, $"/evidence/{request.RunId}");
-    }
-
-    private static StatusCodeHttpResult SeeOther(HttpContext http, string location)
-    {
-        http.Response.Headers.Location = location;
-        return TypedResults.StatusCode(StatusCodes.Status303SeeOther);
+        return FormResults.SeeOther(http, $"/evidence/{request.RunId}");
     }
 }

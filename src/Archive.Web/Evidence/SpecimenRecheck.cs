@@ -44,13 +44,9 @@ public static class SpecimenRecheck
         ArchiveDbContext db, IAntiforgery antiforgery, HttpContext http, string slug, CancellationToken ct)
     {
         if (!await antiforgery.IsRequestValidAsync(http))
-        {
-            return TypedResults.Problem("The form was not sent from this site's specimen page, or it has expired. Reload the page and try again.",
-                title: "Invalid form", statusCode: StatusCodes.Status400BadRequest);
-        }
+            return FormResults.Invalid("The form was not sent from this site's specimen page, or it has expired. Reload the page and try again.");
         if (await QueueAllAsync(db, slug, "page", ct) is null) return TypedResults.NotFound();
-        http.Response.Headers.Location = $"/specimens/{Uri.EscapeDataString(slug)}#claims";
-        return TypedResults.StatusCode(StatusCodes.Status303SeeOther);
+        return FormResults.SeeOther(http, $"/specimens/{Uri.EscapeDataString(slug)}#claims");
     }
 
     private static async Task<List<RecheckedClaim>?> QueueAllAsync(ArchiveDbContext db, string slug, string requestedBy, CancellationToken ct)

@@ -19,9 +19,11 @@ public static class ReviewActors
     /// </summary>
     public static async Task<ReviewTarget?> FindAsync(ArchiveDbContext db, ClaimsPrincipal user, string slug, CancellationToken ct)
     {
+        // Anonymous visitors (most specimen page views) have no part in review: no query for them.
+        if (user.UserId() is not { } userId) return null;
         var row = await db.Specimens.AsNoTracking().Where(SpecimenVisibility.ViewableBy(user.Viewer())).Where(s => s.Slug == slug)
             .Select(s => new { s.Id, s.Slug, s.Status, s.SubmittedById }).SingleOrDefaultAsync(ct);
-        if (row is null || user.UserId() is not { } userId) return null;
+        if (row is null) return null;
         var isAuthor = row.SubmittedById == userId && (!user.IsApiKey() || user.HasScope(ApiKeyScopes.Submit));
         var isReviewer = user.Can(ArchiveRoles.Reviewer, ApiKeyScopes.Review);
         return new ReviewTarget(row.Id, row.Slug, row.Status, new ReviewActor(userId, isAuthor, isReviewer));

@@ -1,5 +1,6 @@
 using Archive.Data;
 using Archive.Data.Reviews;
+using Archive.Web.Infrastructure;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -21,15 +22,14 @@ public static class ReviewForm
         ArchiveDbContext db, IAntiforgery antiforgery, HttpContext http, TimeProvider clock, string slug, CancellationToken ct)
     {
         if (!await antiforgery.IsRequestValidAsync(http))
-            return TypedResults.Problem("The form has expired. Reload the page and try again.", title: "Invalid form", statusCode: StatusCodes.Status400BadRequest);
+            return FormResults.Invalid("The form has expired. Reload the page and try again.");
         var form = await http.Request.ReadFormAsync(ct);
         if (await ReviewActors.FindAsync(db, http.User, slug, ct) is not { } target) return TypedResults.NotFound();
         if (!Enum.TryParse<ReviewAction>(form["action"], out var action))
-            return TypedResults.Problem("Unknown review step.", title: "Invalid form", statusCode: StatusCodes.Status400BadRequest);
+            return FormResults.Invalid("Unknown review step.");
         int? line = int.TryParse(form["line"], System.Globalization.CultureInfo.InvariantCulture, out var l) ? l : null;
         var (_, refusal) = await ReviewSteps.TakeAsync(db, target.SpecimenId, target.Actor, action, form["body"].ToString(), line, clock.GetUtcNow(), ct);
         var query = refusal is null ? "" : "?review_error=" + Uri.EscapeDataString(refusal);
-        http.Response.Headers.Location = $"/specimens/{Uri.EscapeDataString(slug)}{query}#review";
-        return TypedResults.StatusCode(StatusCodes.Status303SeeOther);
+        return FormResults.SeeOther(http, $"/specimens/{Uri.EscapeDataString(slug)}{query}#review");
     }
 }

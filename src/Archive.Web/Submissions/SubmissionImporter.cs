@@ -185,13 +185,9 @@ public sealed partial class SubmissionImporter(ArchiveDbContext db, IBlobStore s
     /// <summary>Each claim read by the rule the worker uses; returns the files the valid ones name.</summary>
     private static List<ClaimInputFile> CheckClaims(BundleManifest manifest, List<string> faults)
     {
-        var inputs = new List<ClaimInputFile>();
+        var inputs = BundleClaims.Parse(manifest.Claims, faults).SelectMany(c => ClaimInputFiles.Named(c.Definition.Parameters)).ToList();
         foreach (var claim in manifest.Claims)
         {
-            var errors = new List<ClaimFieldError>();
-            var definition = ClaimMethods.TryParse(claim.Method, claim.Targets, claim.Parameters, errors);
-            if (definition is null) faults.Add($"claim '{claim.Key}': {string.Join("; ", errors)}");
-            else inputs.AddRange(ClaimInputFiles.Named(definition.Parameters));
             if (string.IsNullOrWhiteSpace(claim.Statement) || claim.Statement.Length > 1000) faults.Add($"claim '{claim.Key}': statement: 1–1000 characters.");
             if (!double.IsFinite(claim.Expected) || !double.IsFinite(claim.Tolerance) || claim.Tolerance < 0)
                 faults.Add($"claim '{claim.Key}': expected and tolerance must be finite numbers, the tolerance not negative.");

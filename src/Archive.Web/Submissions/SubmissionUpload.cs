@@ -19,10 +19,17 @@ public sealed class SubmissionUpload : IAsyncDisposable
     public const int MaxManifestBytes = 1 << 20;
 
     private readonly Dictionary<string, StagedBlob> files = new(StringComparer.Ordinal);
+    private readonly IBlobStore store;
+    private readonly long maxBytes;
+    private long received;
 
-    private SubmissionUpload(string manifest) => Manifest = manifest;
+    private SubmissionUpload(IBlobStore store, long maxBytes)
+    {
+        this.store = store;
+        this.maxBytes = maxBytes;
+    }
 
-    public string Manifest { get; private set; }
+    public string Manifest { get; private set; } = "";
 
     public IReadOnlyDictionary<string, StagedBlob> Files => files;
 
@@ -36,11 +43,10 @@ public sealed class SubmissionUpload : IAsyncDisposable
         }
         if (!RequestBodyLimit.TryRaise(request, maxBytes)) throw TooLarge(maxBytes);
 
-        var upload = new SubmissionUpload("");
+        var upload = new SubmissionUpload(store, maxBytes);
         try
         {
             var reader = new MultipartReader(boundary, request.Body) { HeadersLengthLimit = 16 * 1024 };
-            long received = 0;
             string? manifest = null;
             while (await reader.ReadNextSectionAsync(ct) is { } section)
             {
@@ -53,18 +59,7 @@ public sealed class SubmissionUpload : IAsyncDisposable
                     manifest = await ReadManifestAsync(section.Body, ct);
                     continue;
                 }
-                var path = BundlePath(name, HeaderUtilities.RemoveQuotes(disposition.FileName).Value);
-                if (upload.files.ContainsKey(path)) throw SubmissionRefusedException.Invalid($"The file '{path}' is sent twice.");
-                try
-                {
-                    var staged = await store.StageAsync(section.Body, new BlobStageOptions { MaxBytes = maxBytes - received }, ct);
-                    upload.files[path] = staged;
-                    received += staged.Length;
-                }
-                catch (BlobTooLargeException)
-                {
-                    throw TooLarge(maxBytes);
-                }
+                await upload.AddFileAsync(BundlePath(name, HeaderUtilities.RemoveQuotes(disposition.FileName).Value), section.Body, ct);
             }
             upload.Manifest = manifest ?? throw SubmissionRefusedException.Invalid("No part named 'manifest' (the bundle's specimen.json).");
             return upload;
@@ -87,32 +82,35 @@ public sealed class SubmissionUpload : IAsyncDisposable
     /// <summary>
     /// A bundle as one zip (the site's upload form, or <c>Content-Type: application/zip</c> on the API): the folder
     /// <c>archive-specimens build</c> writes, zipped, with <c>specimen.json</c> at its root or inside one top folder.
-    /// The zip is staged first (it must be seekable to read), then each entry is staged within the same byte budget,
-    /// counted as it inflates, so a zip bomb stops at the limit.
+    /// A zip must be seekable to read: a request body is staged first, a form's file (already buffered to disk) is read
+    /// where it is. Each entry is staged within the same byte budget, counted as it inflates, so a zip bomb stops at the
+    /// limit.
     /// </summary>
     public static async Task<SubmissionUpload> ReadZipAsync(Stream body, IBlobStore store, long maxBytes, CancellationToken ct)
     {
-        StagedBlob zipFile;
-        try
+        StagedBlob? zipFile = null;
+        if (!body.CanSeek)
         {
-            zipFile = await store.StageAsync(body, new BlobStageOptions { MaxBytes = maxBytes }, ct);
-        }
-        catch (BlobTooLargeException)
-        {
-            throw TooLarge(maxBytes);
+            try
+            {
+                zipFile = await store.StageAsync(body, new BlobStageOptions { MaxBytes = maxBytes }, ct);
+            }
+            catch (BlobTooLargeException)
+            {
+                throw TooLarge(maxBytes);
+            }
         }
         await using var _ = zipFile;
-        var upload = new SubmissionUpload("");
+        var upload = new SubmissionUpload(store, maxBytes);
         try
         {
-            await using var file = File.OpenRead(zipFile.Path);
-            using var zip = new ZipArchive(file, ZipArchiveMode.Read);
+            await using var file = zipFile is null ? null : File.OpenRead(zipFile.Path);
+            using var zip = new ZipArchive(file ?? body, ZipArchiveMode.Read, leaveOpen: true);
             var entries = zip.Entries.Where(e => !e.FullName.EndsWith('/')).ToList();
             if (entries.Count > MaxZipEntries) throw SubmissionRefusedException.Invalid($"The zip holds {entries.Count} files; a bundle has at most {MaxZipEntries}.");
             var manifestEntry = entries.Where(e => e.Name == "specimen.json").MinBy(e => e.FullName.Count(c => c == '/'))
                 ?? throw SubmissionRefusedException.Invalid("The zip holds no specimen.json.");
             var root = manifestEntry.FullName[..^"specimen.json".Length];
-            long received = 0;
             foreach (var entry in entries)
             {
                 if (!entry.FullName.StartsWith(root, StringComparison.Ordinal)) continue;
@@ -122,17 +120,7 @@ public sealed class SubmissionUpload : IAsyncDisposable
                     upload.Manifest = await ReadManifestAsync(content, ct);
                     continue;
                 }
-                var path = BundlePath(entry.FullName[root.Length..], null);
-                try
-                {
-                    var staged = await store.StageAsync(content, new BlobStageOptions { MaxBytes = maxBytes - received }, ct);
-                    upload.files[path] = staged;
-                    received += staged.Length;
-                }
-                catch (BlobTooLargeException)
-                {
-                    throw TooLarge(maxBytes);
-                }
+                await upload.AddFileAsync(BundlePath(entry.FullName[root.Length..], null), content, ct);
             }
             return upload;
         }
@@ -148,7 +136,26 @@ public sealed class SubmissionUpload : IAsyncDisposable
         }
     }
 
-    /// <summary>Removes a committed file from the set disposed at the end (it belongs to the blob store now).</summary>
+    /// <summary>
+    /// Stages one file of the bundle within what is left of the byte budget. A path sent twice is refused (a zip may
+    /// name an entry twice; a multipart body may repeat a part) rather than one copy silently replacing the other.
+    /// </summary>
+    private async Task AddFileAsync(string path, Stream content, CancellationToken ct)
+    {
+        if (files.ContainsKey(path)) throw SubmissionRefusedException.Invalid($"The file '{path}' is sent twice.");
+        try
+        {
+            var staged = await store.StageAsync(content, new BlobStageOptions { MaxBytes = maxBytes - received }, ct);
+            files[path] = staged;
+            received += staged.Length;
+        }
+        catch (BlobTooLargeException)
+        {
+            throw TooLarge(maxBytes);
+        }
+    }
+
+    /// <summary>Removes the staged files nobody committed (a committed one was moved into the store; disposing it does nothing).</summary>
     public async ValueTask DisposeAsync()
     {
         foreach (var staged in files.Values) await staged.DisposeAsync();

@@ -58,13 +58,12 @@ public static class SubmissionsApi
         }
     }
 
-    public static async Task<Ok<List<OwnSpecimenResponse>>> ListOwn(HttpContext http, ClaimsPrincipal principal, ArchiveDbContext db, CancellationToken ct)
-    {
-        var userId = principal.UserId();
-        var site = $"{http.Request.Scheme}://{http.Request.Host}";
-        var rows = await db.Specimens.AsNoTracking().Where(s => s.SubmittedById == userId).OrderByDescending(s => s.UpdatedAt)
+    public static async Task<Ok<List<OwnSpecimenResponse>>> ListOwn(HttpContext http, ClaimsPrincipal principal, ArchiveDbContext db, CancellationToken ct) =>
+        TypedResults.Ok(await LoadOwnAsync(db, principal.UserId(), $"{http.Request.Scheme}://{http.Request.Host}", ct));
+
+    /// <summary>An account's specimens, newest change first: the API's list and the <c>/submissions</c> page.</summary>
+    public static Task<List<OwnSpecimenResponse>> LoadOwnAsync(ArchiveDbContext db, int? userId, string site, CancellationToken ct) =>
+        db.Specimens.AsNoTracking().Where(s => s.SubmittedById == userId).OrderByDescending(s => s.UpdatedAt)
             .Select(s => new OwnSpecimenResponse(s.Slug, s.Title, s.Status, s.ClaimStatus, s.Revisions.Count, s.UpdatedAt, site + "/specimens/" + s.Slug))
             .ToListAsync(ct);
-        return TypedResults.Ok(rows);
-    }
 }

@@ -27,7 +27,7 @@ public sealed partial class BundleZipTests(ArchiveFixture archive) : IAsyncLifet
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>The shipped bundle under a new slug, zipped inside one top folder as a researcher would zip it.</summary>
-    private static byte[] Zip(bool withManifest = true, bool withWriteup = true)
+    private static byte[] Zip(bool withManifest = true, bool withWriteup = true, bool writeupTwice = false)
     {
         var manifest = SubmittedBundle.Manifest("ada-zipped", "ada-zipped-model");
         using var buffer = new MemoryStream();
@@ -39,6 +39,7 @@ public sealed partial class BundleZipTests(ArchiveFixture archive) : IAsyncLifet
                 writer.Write(manifest.ToJsonString());
             }
             if (withWriteup) zip.CreateEntryFromFile(SubmittedBundle.File("writeup.md"), "my-bundle/writeup.md");
+            if (writeupTwice) zip.CreateEntryFromFile(SubmittedBundle.File("writeup.md"), "my-bundle/writeup.md");
             zip.CreateEntryFromFile(SubmittedBundle.File("model.safetensors"), "my-bundle/model.safetensors");
         }
         return buffer.ToArray();
@@ -68,6 +69,19 @@ public sealed partial class BundleZipTests(ArchiveFixture archive) : IAsyncLifet
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("no specimen.json", await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_zip_naming_one_file_twice_is_refused_rather_than_one_copy_winning()
+    {
+        using var client = archive.ClientWithKey(await archive.CreateKeyAsync(ada, ApiKeyScopes.Submit));
+        using var body = new ByteArrayContent(Zip(writeupTwice: true));
+        body.Headers.ContentType = new("application/zip");
+
+        using var response = await client.PostAsync("/api/v1/submissions", body, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("'writeup.md' is sent twice", await response.Content.ReadAsStringAsync(Ct));
     }
 
     [Fact]
