@@ -29,10 +29,13 @@ public static class EngineWarmUp
         var w = torch.randn([64, 256], generator: new torch.Generator(1), device: device);
         var h = x.matmul(w);                                                       // projections
         var scores = x.matmul(x.transpose(1, 2)).masked_fill(torch.ones(64, 64, torch.ScalarType.Bool, device).triu(1), double.NegativeInfinity);
-        scores.softmax(-1).sum().item<float>();                                     // attention
-        (0.5 * h * (1.0 + ((h + 0.044715 * h.pow(3)) * Math.Sqrt(2.0 / Math.PI)).tanh())).mean().item<float>(); // gelu_new
+        scores.softmax(-1).sum().item<float>();                                     // attention, pattern seen
+        var heads = x.view(8, 64, 4, 16).permute(0, 2, 1, 3);
+        torch.nn.functional.scaled_dot_product_attention(heads, heads, heads, null, 0.0, is_casual: true).sum().item<float>(); // attention, fused
+        torch.nn.functional.layer_norm(x, [64], torch.ones(64, device: device), torch.zeros(64, device: device), 1e-5).sum().item<float>();
+        torch.nn.functional.gelu(h, TorchSharp.Modules.GELU.Approximate.tanh, inplace: false).mean().item<float>(); // gelu_new
         var (values, indices) = h.reshape(-1, 256).topk(8, dim: -1, largest: true, sorted: false); // TopK SAEs
-        torch.nn.functional.relu(values).gt(0).cpu().masked_select(torch.ones_like(values, torch.ScalarType.Bool).cpu()).sum().item<float>();
+        torch.nn.functional.relu(values).gt(0).cpu().masked_select(torch.ones_like(values, torch.ScalarType.Bool).cpu()).sum().item<long>();
         h.reshape(-1, 256).log_softmax(-1).gather(1, indices[.., ..1]).mean().item<float>(); // losses
     }
 }

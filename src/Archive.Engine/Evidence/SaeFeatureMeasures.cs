@@ -57,7 +57,7 @@ public static class SaeFeatureMeasures
                 using var scope = NewDisposeScope();
                 var input = TokenTensor.From(tokens[start..Math.Min(tokens.Length, start + batchSequences)], model.Device);
                 // Blocks after the hook's and the unembedding cannot change it: stop there.
-                var (_, cache) = model.RunWithCache(input, h => h == hook, stopAtLayer: hook.IsBlockPoint ? hook.Layer + 1 : null);
+                var (_, cache) = model.RunWithCache(input, h => h == hook, stopAtLayer: hook.IsBlockPoint ? hook.Layer + 1 : null, fused: true);
                 using (cache)
                 {
                     if (!cache.TryGetValue(hook, out var acts)) throw new InvalidDataException($"The model has no hook point '{hookName}'.");

@@ -77,6 +77,27 @@ public class HookedTransformerTests
     }
 
     [Fact]
+    public void Fused_kernels_read_the_same_activations_as_the_step_by_step_run_and_step_aside_for_a_hook()
+    {
+        using var model = TestModels.CreateFullyRandom(TestModels.Config(), seed: 7);
+        using var scope = NewDisposeScope();
+        var tokens = TokenTensor.From(TestModels.RandomTokens(3, 11, 23, 4), CPU);
+        var resid = HookName.ResidPost(1);
+        var (_, exact) = model.RunWithCache(tokens, h => h == resid, stopAtLayer: null, fused: false);
+        var (_, fused) = model.RunWithCache(tokens, h => h == resid, stopAtLayer: null, fused: true);
+        // A hook on the pattern sees it, and a change it makes reaches the output, fused or not.
+        Tensor? Uniform(Tensor pattern, HookName _) => ones_like(pattern).tril() / ones_like(pattern).tril().sum(-1, keepdim: true);
+        var (_, exactHooked) = model.RunWithCache(tokens, h => h == resid, null, false, (HookName.Pattern(1), Uniform));
+        var (_, fusedHooked) = model.RunWithCache(tokens, h => h == resid, null, true, (HookName.Pattern(1), Uniform));
+        using (exact) using (fused) using (exactHooked) using (fusedHooked)
+        {
+            Assert.InRange(TestModels.MaxAbsDiff(exact[resid], fused[resid]), 0.0, 1e-5);
+            Assert.InRange(TestModels.MaxAbsDiff(exactHooked[resid], fusedHooked[resid]), 0.0, 1e-5);
+            Assert.True(TestModels.MaxAbsDiff(exactHooked[resid], fused[resid]) > 1e-3, "the hook changed the run");
+        }
+    }
+
+    [Fact]
     public void Cached_hooked_and_plain_runs_give_the_same_logits()
     {
         using var model = TestModels.CreateFullyRandom(TestModels.Config(), seed: 5);
