@@ -116,7 +116,7 @@ public static class EvidenceApi
 
     private static bool NamesFile(JsonElement inputs, string sha256) => inputs.ValueKind switch
     {
-        JsonValueKind.Object => inputs.EnumerateObject().Any(p => p.Name == "sha256" && p.Value.ValueKind == JsonValueKind.String && p.Value.GetString() == sha256 || NamesFile(p.Value, sha256)),
+        JsonValueKind.Object => inputs.EnumerateObject().Any(p => (p.Name == "sha256" || p.Name.EndsWith("_sha256", StringComparison.Ordinal)) && p.Value.ValueKind == JsonValueKind.String && p.Value.GetString() == sha256 || NamesFile(p.Value, sha256)),
         JsonValueKind.Array => inputs.EnumerateArray().Any(e => NamesFile(e, sha256)),
         _ => false,
     };

@@ -7,6 +7,7 @@ using Archive.Web.Evidence;
 using Archive.Web.Files;
 using Archive.Web.Graphs;
 using Archive.Web.Markdown;
+using Archive.Web.Methods;
 using Archive.Web.Models;
 using Archive.Web.Reviews;
 using Archive.Web.Revisions;
@@ -22,6 +23,8 @@ public static class ArchiveFeatures
     {
         // Pages: one Markdig pipeline for every writeup (thread-safe, built once).
         services.AddSingleton<MarkdownRenderer>();
+        // Methods: docs/evidence-methods.md, read and rendered once (it ships with the build).
+        services.AddSingleton<MethodsDocument>();
         // Files: uploads stream into the blob store's staging (the submission pages and API commit them).
         services.AddSingleton<BlobUploads>();
         services.AddArchiveRateLimits();

@@ -69,13 +69,14 @@ public sealed class EvidenceQueueApiTests(ArchiveFixture archive) : IAsyncLifeti
         new Random(80).NextBytes(tokens);
         var named = await archive.StoreFileAsync(tokens);
         var other = await archive.StoreFileAsync([1, 2, 3]);
+        var labels = await archive.StoreFileAsync([7, 1, 4]);
         var runId = Guid.NewGuid();
         await using (var db = archive.CreateDbContext())
         {
             var claim = await db.Claims.SingleAsync(c => c.Id == claimId, Ct);
             var run = ArchiveTestData.FinishedRun(claim, EvidenceVerdict.Supported, 0.9);
             run.Id = runId;
-            run.Inputs = JsonDocument.Parse($$$"""{"token_set": {"windows": 2, "length": 8, "sha256": "{{{named.Hex}}}"}}""");
+            run.Inputs = JsonDocument.Parse($$$"""{"token_set": {"windows": 2, "length": 8, "sha256": "{{{named.Hex}}}"}, "images": {"labels_sha256": "{{{labels.Hex}}}"}}""");
             run.AttemptRecords.Add(new EvidenceRunAttempt { Number = 1, Worker = "w1", StartedAt = DateTimeOffset.UtcNow, EndedAt = DateTimeOffset.UtcNow, Outcome = EvidenceAttemptOutcome.LeaseLost });
             run.AttemptRecords.Add(new EvidenceRunAttempt { Number = 2, Worker = "w2", StartedAt = DateTimeOffset.UtcNow, EndedAt = DateTimeOffset.UtcNow, Outcome = EvidenceAttemptOutcome.Completed });
             db.EvidenceRuns.Add(run);
@@ -85,6 +86,7 @@ public sealed class EvidenceQueueApiTests(ArchiveFixture archive) : IAsyncLifeti
 
         var record = await client.GetFromJsonAsync<JsonElement>($"/api/v1/evidence/{runId}", Ct);
         using var input = await client.GetAsync($"/api/v1/evidence/{runId}/inputs/{named.Hex}", Ct);
+        using var labelFile = await client.GetAsync($"/api/v1/evidence/{runId}/inputs/{labels.Hex}", Ct);
         using var notNamed = await client.GetAsync($"/api/v1/evidence/{runId}/inputs/{other.Hex}", Ct);
         using var notAHash = await client.GetAsync($"/api/v1/evidence/{runId}/inputs/xyz", Ct);
 
@@ -95,6 +97,8 @@ public sealed class EvidenceQueueApiTests(ArchiveFixture archive) : IAsyncLifeti
         Assert.Equal($"\"{named.Hex}\"", input.Headers.ETag?.Tag);
         // Named by its hash, the file never changes: cached for a year, by shared caches too (the specimen is public).
         Assert.Equal("public, max-age=31536000, immutable", input.Headers.CacheControl?.ToString());
+        // A label file is named under labels_sha256 beside its images: downloadable too.
+        Assert.Equal([7, 1, 4], await labelFile.Content.ReadAsByteArrayAsync(Ct));
         Assert.Equal(HttpStatusCode.NotFound, notNamed.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, notAHash.StatusCode);
     }
