@@ -21,7 +21,7 @@ public sealed class DriftAndStalenessTests(WorkerFixture worker) : IAsyncLifetim
         int claimId;
         await using (var db = worker.CreateDbContext())
         {
-            var first = await db.EvidenceRuns.Include(r => r.Claim).SingleAsync(r => r.Claim.Method == "induction_score");
+            var first = await db.EvidenceRuns.Include(r => r.Claim).SingleAsync(r => r.Claim.Key == "previous-token-head");
             claimId = first.ClaimId;
             Assert.Null(first.HeadlineChange); // the first run has nothing to drift from
             // A record from before some change: the same claim, a number far from today's.

@@ -8,7 +8,8 @@ namespace Archive.Engine.Evidence;
 /// Per-head attention scores on repeated random tokens (section 3): induction, duplicate-token and previous-token
 /// scores with their exact index definitions, and TransformerLens's detect_head. The headline is the targeted head's
 /// score; for several targets the minimum (each must hold), for <c>L1H*</c> the best head of the layer.
-/// Parameters: seed, batch, seq_len (L, the repeated block), bos (token id of a BOS prefix, omitted for none).
+/// Parameters: seed, batch, seq_len (L, the repeated block), bos (token id of a BOS prefix, omitted for none). The record
+/// sets every head's score beside the chance level of a head attending evenly (<see cref="HeadScores.UniformAttention"/>).
 /// </summary>
 public sealed class HeadScoreMethods : IEvidenceMethod
 {
@@ -46,7 +47,16 @@ public sealed class HeadScoreMethods : IEvidenceMethod
                 "duplicate_token_score" => scores.DuplicateToken,
                 _ => scores.PreviousToken,
             };
-            numbers = new { induction_score = scores.Induction, duplicate_token_score = scores.DuplicateToken, previous_token_score = scores.PreviousToken };
+            var chance = HeadScores.UniformAttention(inputs.PrefixLength, repeatLength);
+            numbers = new
+            {
+                induction_score = scores.Induction, duplicate_token_score = scores.DuplicateToken, previous_token_score = scores.PreviousToken,
+                uniform_attention = new
+                {
+                    description = "each score for a head attending evenly to every position it may see (A[d, s] = 1/(d+1)): the chance level",
+                    induction_score = chance.Induction, duplicate_token_score = chance.DuplicateToken, previous_token_score = chance.PreviousToken,
+                },
+            };
         }
 
         var targets = ComponentTargets.Resolve(claim.Targets, model.Config);

@@ -9,7 +9,10 @@ namespace Archive.Engine.Evidence;
 /// copy minus over the second), and the effect of zero- or mean-ablating the target components on the loss, either over
 /// the positions whose next token is in the second copy (<c>metric: "loss_second_copy"</c>, the default) or over all
 /// positions (<c>"loss"</c>). Effect = M(ablated) − M(clean). Mean-ablation averages each component over a reference
-/// batch drawn with <c>reference_seed</c> and over all positions.
+/// batch drawn with <c>reference_seed</c> and over all positions. With several targets each is also ablated alone, and
+/// <c>measure</c> can make the headline the largest single effect, or the singles' sum, as a share of the joint effect.
+/// A second-copy record also holds the same ablation measured on the first copy: there is no earlier occurrence to copy
+/// from there, so an effect specific to induction shows on the second copy and not on the first.
 /// </summary>
 public sealed class LossMethods : IEvidenceMethod
 {
@@ -44,13 +47,26 @@ public sealed class LossMethods : IEvidenceMethod
             : MetricSpec.LossOver(inputs.PrefixLength + repeatLength - 1, inputs.PrefixLength + 2 * repeatLength - 1);
         var referenceSeed = p.ReferenceSeed ?? seed + 1;
         var reference = kind == AblationKind.Mean ? RepeatedTokens.Generate(batch, repeatLength, model.Config.d_vocab, referenceSeed, bos) : null;
-        var result = Interventions.Ablate(model, inputs.Tokens, components, kind, metric, reference?.Tokens, perComponent: components.Count > 1);
+        var perComponent = components.Count > 1;
+        var result = Interventions.Ablate(model, inputs.Tokens, components, kind, metric, reference?.Tokens, perComponent);
+        var control = metricName == "loss"
+            ? null
+            : Interventions.Ablate(model, inputs.Tokens, components, kind,
+                MetricSpec.LossOver(Math.Max(inputs.PrefixLength - 1, 0), inputs.PrefixLength + repeatLength - 1), reference?.Tokens, perComponent);
+        var shares = result.PerComponent is { } singles ? new SingleShares(singles, result.Effect) : null;
+        var headline = p.Measure switch
+        {
+            AblationMeasure.Effect => result.Effect,
+            _ when shares is null => throw new InvalidDataException($"Measure '{p.MeasureName}' sets components ablated alone against all of them together; the targets name only {components.Count}."),
+            AblationMeasure.LargestSingleShare => shares.Largest ?? throw SharesUndefined(),
+            _ => shares.Sum ?? throw SharesUndefined(),
+        };
         return new EvidenceOutcome(
-            result.Effect,
+            headline,
             new
             {
                 seed, batch, seq_len = repeatLength, bos, generator = inputs.Generator, ablation = kind.ToString().ToLowerInvariant(), metric = metricName,
-                reference_seed = reference is null ? (long?)null : referenceSeed, components = components.Select(c => c.Label).ToList(),
+                measure = p.MeasureName, reference_seed = reference is null ? (long?)null : referenceSeed, components = components.Select(c => c.Label).ToList(),
             },
             new { tokens = inputs.Tokens, reference_tokens = reference?.Tokens, prefix_length = inputs.PrefixLength, repeat_length = repeatLength },
             new
@@ -58,7 +74,18 @@ public sealed class LossMethods : IEvidenceMethod
                 clean = result.CleanMetric,
                 ablated = result.AblatedMetric,
                 effect = result.Effect,
-                per_component = result.PerComponent?.Select(e => new { component = e.Component.Label, metric = e.Metric, effect = e.Effect }).ToList(),
+                per_component = PerComponent(result),
+                largest_single_share = shares?.Largest,
+                sum_of_singles_share = shares?.Sum,
+                control = control is null ? null : new
+                {
+                    metric = "loss_first_copy",
+                    description = "the same ablation, measured on the positions whose next token lies in the first copy (nothing earlier to copy from)",
+                    clean = control.CleanMetric,
+                    ablated = control.AblatedMetric,
+                    effect = control.Effect,
+                    per_component = PerComponent(control),
+                },
             },
             result.PerComponent is null ? null : new
             {
@@ -69,5 +96,19 @@ public sealed class LossMethods : IEvidenceMethod
                     values = result.PerComponent.Select(e => e.Effect).ToList(),
                 },
             });
+    }
+
+    private static object? PerComponent(AblationResult result) =>
+        result.PerComponent?.Select(e => new { component = e.Component.Label, metric = e.Metric, effect = e.Effect }).ToList();
+
+    private static InvalidDataException SharesUndefined() =>
+        new("Ablating the targets together changes the metric by exactly 0, so no single target has a share of it.");
+
+    /// <summary>The singles against the joint effect; null when the joint ablation changes nothing (no share to speak of).</summary>
+    private sealed record SingleShares(ComponentEffect[] Singles, double Joint)
+    {
+        public double? Largest => Joint == 0 ? null : Singles.Max(e => e.Effect) / Joint;
+
+        public double? Sum => Joint == 0 ? null : Singles.Sum(e => e.Effect) / Joint;
     }
 }

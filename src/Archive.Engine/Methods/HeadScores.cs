@@ -64,6 +64,18 @@ public static class HeadScores
         return (induction, duplicate, previous);
     }
 
+    /// <summary>
+    /// The chance level of each score: what a head that spreads its attention evenly over every position it may see
+    /// (A[d, s] = 1/(d+1)) would score on <c>prefix + r + r</c>. A head's score means something only well above this.
+    /// </summary>
+    public static (double Induction, double DuplicateToken, double PreviousToken) UniformAttention(int prefixLength, int repeatLength)
+    {
+        int p = prefixLength, L = repeatLength, n = p + 2 * L;
+        double Mean(int from, int to) => Enumerable.Range(from, to - from).Average(d => 1.0 / (d + 1));
+        var secondCopy = Mean(p + L, p + 2 * L);
+        return (secondCopy, secondCopy, Mean(1, n));
+    }
+
     internal static double[] ToDoubles(Tensor t)
     {
         using var cpu = t.to(ScalarType.Float64, CPU).contiguous();

@@ -30,10 +30,19 @@ public static class ClaimMethods
         HeadScore("detect_head", "TransformerLens's detect_head against a named detection pattern."),
         new("icl_score", "In-context-learning score: mean loss over the first copy minus over the second.", "none",
             RepeatedTokenParameters.Read, Targets(0, 0)),
-        new("ablation", "Zero- or mean-ablate the targets together; the headline is the loss increase.", "heads, MLPs or neurons: L1H4, L1H*, L0MLP, L0N12",
+        new("ablation", "Zero- or mean-ablate the targets together; the headline is the loss increase, or how much of it one target alone (or all singly, summed) accounts for.",
+            "heads, MLPs or neurons: L1H4, L1H*, L0MLP, L0N12",
             r => new AblationParameters(RepeatedTokenParameters.Read(r), r.Choice("ablation", AblationParameters.Ablations, "zero"),
-                r.Choice("metric", AblationParameters.Metrics, "loss_second_copy"), r.OptionalLong("reference_seed")),
-            Targets(1, 256, TargetKind.Head, TargetKind.LayerHeads, TargetKind.Mlp, TargetKind.Neuron)),
+                r.Choice("metric", AblationParameters.Metrics, "loss_second_copy"), r.OptionalLong("reference_seed"),
+                r.Choice("measure", AblationParameters.Measures, AblationMeasure.Effect)),
+            (targets, parameters, errors) =>
+            {
+                Count(targets, errors, 1, 256);
+                Kinds(targets, errors, TargetKind.Head, TargetKind.LayerHeads, TargetKind.Mlp, TargetKind.Neuron);
+                // A share compares each target alone with all together: one head (not a whole layer) leaves nothing to compare.
+                if (((AblationParameters)parameters).Measure != AblationMeasure.Effect && targets.Count == 1 && targets[0].Kind != TargetKind.LayerHeads)
+                    errors.Add(new("targets", "a share measure needs at least two components to set against each other"));
+            }),
         Composition("q_composition"), Composition("k_composition"), Composition("v_composition"),
         new("copying_score", "Copying score of one head, from the eigenvalues of W_E·W_OV·W_U (or of W_OV alone; Elhage et al. 2021).", "one head: L1H4",
             r => new CopyingParameters(r.Bool("ov_only", false)),
@@ -102,9 +111,9 @@ public static class ClaimMethods
         Targets(1, 256, Heads));
 
     private static ClaimMethod Composition(string name) => new(name,
-        $"{char.ToUpperInvariant(name[0])}-composition score between an earlier and a later head (Elhage et al. 2021), from the weights.",
+        $"{char.ToUpperInvariant(name[0])}-composition score between an earlier and a later head (Elhage et al. 2021), from the weights, against random matrices of the same shapes.",
         "an earlier head, then a later one: L0H0, L1H4",
-        _ => new NoParameters(),
+        CompositionParameters.Read,
         (targets, _, errors) =>
         {
             Count(targets, errors, 2, 2);

@@ -17,18 +17,65 @@ public sealed record HeadScoreParameters(RepeatedTokenParameters Tokens, string 
     public static readonly IReadOnlyList<string> DetectionPatterns = ["previous_token_head", "duplicate_token_head", "induction_head"];
 }
 
-/// <summary>Zero- or mean-ablation of the targets, measured on the loss over the second copy or over all positions.</summary>
-public sealed record AblationParameters(RepeatedTokenParameters Tokens, string Ablation, string Metric, long? ReferenceSeed) : ClaimParameters
+/// <summary>Zero- or mean-ablation of the targets, measured on the loss over the second copy or over all positions; the
+/// headline by <see cref="Measure"/>.</summary>
+public sealed record AblationParameters(RepeatedTokenParameters Tokens, string Ablation, string Metric, long? ReferenceSeed, AblationMeasure Measure = AblationMeasure.Effect)
+    : ClaimParameters
 {
     public static readonly IReadOnlyList<string> Ablations = ["zero", "mean"];
     public static readonly IReadOnlyList<string> Metrics = ["loss_second_copy", "loss"];
+
+    public static readonly IReadOnlyList<(string Name, AblationMeasure Value)> Measures =
+    [
+        ("effect", AblationMeasure.Effect),
+        ("largest_single_share", AblationMeasure.LargestSingleShare),
+        ("sum_of_singles_share", AblationMeasure.SumOfSinglesShare),
+    ];
+
+    public string MeasureName => Measures.First(m => m.Value == Measure).Name;
+}
+
+/// <summary>
+/// What an ablation claim compares. The shares set each target ablated alone against all of them ablated together, so that a
+/// claim can say how a function is spread over components: one component that carries it has a largest single share near 1;
+/// components that back each other up have singles summing to well under the joint effect.
+/// </summary>
+public enum AblationMeasure
+{
+    /// <summary>M(all targets ablated) − M(clean).</summary>
+    Effect,
+    /// <summary>The largest effect of one target ablated alone, divided by the joint effect.</summary>
+    LargestSingleShare,
+    /// <summary>The effects of each target ablated alone, summed, divided by the joint effect.</summary>
+    SumOfSinglesShare,
 }
 
 /// <summary>Copying score of one head: of W_E·W_OV·W_U, or of W_OV alone with <c>ov_only</c>.</summary>
 public sealed record CopyingParameters(bool OvOnly) : ClaimParameters;
 
-/// <summary>No parameters (composition scores read the weights alone).</summary>
-public sealed record NoParameters : ClaimParameters;
+/// <summary>
+/// A composition score between two heads, set against the same score for random matrices of the model's shapes
+/// (<c>baseline_samples</c> Gaussian draws from <c>baseline_seed</c>), which a trained pair must beat to mean anything.
+/// </summary>
+public sealed record CompositionParameters(CompositionMeasure Measure, long BaselineSeed, int BaselineSamples) : ClaimParameters
+{
+    public static readonly IReadOnlyList<(string Name, CompositionMeasure Value)> Measures =
+        [("score", CompositionMeasure.Score), ("baseline_rank", CompositionMeasure.BaselineRank)];
+
+    public string MeasureName => Measures.First(m => m.Value == Measure).Name;
+
+    public static CompositionParameters Read(ParameterReader r) => new(
+        r.Choice("measure", Measures, CompositionMeasure.Score), r.Long("baseline_seed", 0), r.Int("baseline_samples", 1000, 10, 100_000));
+}
+
+/// <summary>The headline of a composition claim.</summary>
+public enum CompositionMeasure
+{
+    /// <summary>The pair's score itself (what claims written before the baseline existed compare).</summary>
+    Score,
+    /// <summary>The fraction of random draws scoring strictly below the pair: ≥ 0.95 reads "above the baseline's 95th percentile".</summary>
+    BaselineRank,
+}
 
 /// <summary>A claim about one feature of a stored dictionary over a corpus token set.</summary>
 public sealed record SaeFeatureParameters(string Dictionary, string Measure, FeaturePredicate? Predicate, int TopK, CorpusTokenSet TokenSet) : ClaimParameters

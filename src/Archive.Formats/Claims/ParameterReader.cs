@@ -102,6 +102,16 @@ public sealed class ParameterReader
         return allowed.Contains(s) ? s : Fail(name, $"must be one of {string.Join(", ", allowed)}", fallback);
     }
 
+    /// <summary>One of <paramref name="allowed"/> by its JSON name, as the typed value it stands for; <paramref name="fallback"/>
+    /// when absent (or, after the error is recorded, when it names none of them).</summary>
+    public T Choice<T>(string name, IReadOnlyList<(string Name, T Value)> allowed, T fallback)
+    {
+        var s = Choice(name, [.. allowed.Select(a => a.Name)], "");
+        foreach (var a in allowed)
+            if (a.Name == s) return a.Value;
+        return fallback;
+    }
+
     /// <summary>The raw value (for nested shapes a type of its own reads), or null when absent.</summary>
     public JsonElement? Raw(string name) => TryGet(name, out var v) ? v : null;
 
