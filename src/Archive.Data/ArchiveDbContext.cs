@@ -20,6 +20,7 @@ public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options)
 {
     public DbSet<Blob> Blobs => Set<Blob>();
     public DbSet<Model> Models => Set<Model>();
+    public DbSet<ModelUnit> ModelUnits => Set<ModelUnit>();
     public DbSet<Specimen> Specimens => Set<Specimen>();
     public DbSet<SpecimenRevision> SpecimenRevisions => Set<SpecimenRevision>();
     public DbSet<Circuit> Circuits => Set<Circuit>();
@@ -46,6 +47,7 @@ public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options)
         builder.HasDbFunction(typeof(EvidenceRun).GetMethod(nameof(EvidenceRun.QueuePosition))!).HasName("evidence_queue_position");
         builder.ApplyConfiguration(new AttributionGraphFileConfiguration());
         builder.ApplyConfiguration(new ModelConfiguration());
+        builder.ApplyConfiguration(new ModelUnitConfiguration());
         builder.ApplyConfiguration(new SpecimenConfiguration());
         builder.ApplyConfiguration(new SpecimenRevisionConfiguration());
         builder.ApplyConfiguration(new CircuitConfiguration());

@@ -29,6 +29,12 @@ public sealed class CurveDetectorBundleTests(WorkerFixture worker, BundleFixture
         var runs = await db.EvidenceRuns.Include(r => r.Claim).ToListAsync();
         Assert.Contains(runs, r => r.Claim.Method == "tuning_curve");
         Assert.Single(runs, r => r.Claim.Method == "cnn_ablation");
+        // The unit atlas was computed from this very file: one row per channel of conv1 (8) and conv2 (16), and every
+        // unit the claims target is among them with the role the selection gave it.
+        var units = await db.ModelUnits.Where(u => u.ModelId == model.Id).ToListAsync();
+        Assert.Equal(24, units.Count);
+        var targeted = runs.Where(r => r.Claim.Method == "tuning_curve").SelectMany(r => r.Claim.Targets).Distinct().ToList();
+        Assert.All(targeted, t => Assert.StartsWith("Curve detector", units.Single(u => u.Unit == t).Role));
         Assert.All(runs, r => Assert.True(r.Verdict == EvidenceVerdict.Supported,
             $"{r.Claim.Key}: {r.Status} {r.HeadlineValue} vs {r.Claim.Comparison} {r.Claim.Expected} {r.Error}"));
 

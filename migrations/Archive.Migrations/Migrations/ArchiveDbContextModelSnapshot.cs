@@ -1043,6 +1043,12 @@ namespace Archive.Migrations.Migrations
                         .HasColumnType("text")
                         .HasColumnName("training_notes");
 
+                    b.Property<string>("UnitAtlasSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character(64)")
+                        .HasColumnName("unit_atlas_sha256")
+                        .IsFixedLength();
+
                     b.Property<string>("WeightsFileName")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -1060,6 +1066,72 @@ namespace Archive.Migrations.Migrations
                         .HasDatabaseName("ix_models_slug");
 
                     b.ToTable("models", (string)null);
+                });
+
+            modelBuilder.Entity("Archive.Data.Models.ModelUnit", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("AtlasJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("atlas_json");
+
+                    b.Property<int>("Channel")
+                        .HasColumnType("integer")
+                        .HasColumnName("channel");
+
+                    b.Property<double?>("Fwhm")
+                        .HasColumnType("double precision")
+                        .HasColumnName("fwhm");
+
+                    b.Property<string>("Layer")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("character varying(120)")
+                        .HasColumnName("layer");
+
+                    b.Property<int>("ModelId")
+                        .HasColumnType("integer")
+                        .HasColumnName("model_id");
+
+                    b.Property<double>("Peak")
+                        .HasColumnType("double precision")
+                        .HasColumnName("peak");
+
+                    b.Property<double>("PreferredOrientation")
+                        .HasColumnType("double precision")
+                        .HasColumnName("preferred_orientation");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("role");
+
+                    b.Property<double?>("Selectivity")
+                        .HasColumnType("double precision")
+                        .HasColumnName("selectivity");
+
+                    b.Property<string>("Unit")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("unit");
+
+                    b.HasKey("Id")
+                        .HasName("pk_model_units");
+
+                    b.HasIndex("ModelId", "Unit")
+                        .IsUnique()
+                        .HasDatabaseName("ix_model_units_model_id_unit");
+
+                    b.ToTable("model_units", (string)null);
                 });
 
             modelBuilder.Entity("Archive.Data.Reviews.ReviewEvent", b =>
@@ -1684,6 +1756,18 @@ namespace Archive.Migrations.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_models_blobs_sha256");
+                });
+
+            modelBuilder.Entity("Archive.Data.Models.ModelUnit", b =>
+                {
+                    b.HasOne("Archive.Data.Models.Model", "Model")
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_model_units_models_model_id");
+
+                    b.Navigation("Model");
                 });
 
             modelBuilder.Entity("Archive.Data.Reviews.ReviewEvent", b =>

@@ -50,6 +50,8 @@ public sealed record BundleModel
     public string Description { get; init; } = "";
     public string File { get; init; } = "model.safetensors";
     public string TrainingNotes { get; init; } = "";
+    /// <summary>A CNN's unit atlas (<see cref="Archive.Formats.Models.UnitAtlas"/>), relative to the bundle; none when null.</summary>
+    public string? Units { get; init; }
 }
 
 public sealed record BundleClaim

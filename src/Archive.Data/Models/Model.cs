@@ -26,4 +26,6 @@ public sealed class Model
     /// <summary>How the model was made (training script, seed, steps), Markdown.</summary>
     public string TrainingNotes { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>sha256 of the unit atlas the model's <see cref="ModelUnit"/>s were read from (CNNs); null when it has none.</summary>
+    public string? UnitAtlasSha256 { get; set; }
 }

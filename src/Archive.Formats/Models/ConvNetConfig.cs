@@ -191,6 +191,9 @@ public sealed partial record ConvNetConfig
     }
 
     /// <summary>Each layer's input and output shape, checking that every layer fits the shape it receives.</summary>
+    /// <summary>The output shape of every layer in the list, in order ([c, h, w] or [features]).</summary>
+    public IReadOnlyList<long[]> LayerShapes() => [.. Walk().Select(w => w.Output)];
+
     private List<(long[] Input, long[] Output)> Walk()
     {
         long[] shape = [input[0], input[1], input[2]];

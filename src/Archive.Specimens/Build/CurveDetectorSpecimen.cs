@@ -58,6 +58,9 @@ public sealed class CurveDetectorSpecimen : ISpecimenRecipe
 
     public static readonly int[] CurveDigits = [0, 2, 3, 5, 6, 8, 9], StraightDigits = [1, 4, 7];
 
+    /// <summary>The unit atlas beside the model file: what every unit of conv1 and conv2 does, for the unit pages.</summary>
+    public const string UnitsFile = "units.json";
+
     public string Slug => "curve-detectors-mnist-cnn";
 
     public ConvNetTrainingOptions Training { get; init; } = new() { Config = Architecture(), Epochs = 8, BatchSize = 64, LearningRate = 1e-3, Seed = Seed };
@@ -113,7 +116,8 @@ public sealed class CurveDetectorSpecimen : ISpecimenRecipe
             return (Seed: seed, Analysis: CurveDetectorAnalysis.Run(replica, heldOut, RandomDraws, seed));
         }).ToList();
 
-        var visualisations = analysis.Chosen.ToDictionary(u => u, u => ActivationMaximisation.Run(saved, Layer, u, new ActivationMaximisationOptions { Seed = Seed + u }));
+        var (atlas, visualisations) = CurveUnitAtlas.Build(saved, modelPath, heldOut, analysis, ct);
+        using (var units = File.Create(Path.Combine(bundleFolder, UnitsFile))) JsonSerializer.Serialize(units, atlas, UnitAtlas.JsonOptions);
         var claims = Claims(analysis, independent, evaluation);
         var circuit = CurveCircuit.Build(saved, analysis);
         var cleanAccuracy = UnitAblation.Predict(saved, heldOut.Images).Where((p, i) => p == heldOut.Labels[i]).Count() / (double)heldOut.Images.Count;
@@ -134,6 +138,7 @@ public sealed class CurveDetectorSpecimen : ISpecimenRecipe
                 Slug = "mnist-cnn-8-16",
                 Name = "MNIST CNN: conv 8 → conv 16 → 64 → 10",
                 Architecture = ConvNetFileHeader.Architecture,
+                Units = UnitsFile,
                 Description = $"Two 5×5 convolutions (8 and 16 channels, padding 2), each followed by ReLU and 2×2 max-pooling, then a 64-unit ReLU layer and 10 class scores; input one 28 × 28 channel, intensity in [0, 1]. {saved.Config.ParameterCount:N0} parameters.",
                 TrainingNotes = $"{Training.Epochs} epochs of AdamW (lr {Training.LearningRate.ToString(CultureInfo.InvariantCulture)}, weight decay {Training.WeightDecay.ToString(CultureInfo.InvariantCulture)}, batch {Training.BatchSize}) on {training.Images.Count:N0} digits of npm {MnistDigits.Package}, seed {Seed}; held-out accuracy {Percent(cleanAccuracy)} on the other {heldOut.Images.Count:N0}.",
             },

@@ -75,6 +75,7 @@ public sealed partial class BundleImporter(ArchiveDbContext db, IBlobStore store
         var stagedModel = staged.Model;
         var dictionaries = staged.Dictionaries;
         var modelSha = stagedModel.Hash.Hex;
+        var atlas = manifest.Model.Units is { } unitsFile ? await ModelUnitAtlas.ReadAsync(Path.Combine(bundle, unitsFile), manifest.Model.Architecture, card, modelSha, ct) : null;
         // The SAE weights are part of the content: a retrained dictionary makes a new revision and re-runs the claims.
         var sourceHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
             manifestText + "\n" + writeup + "\n" + modelSha + string.Concat(dictionaries.Select(d => "\n" + d.Weights.Hash.Hex)))));
@@ -117,6 +118,7 @@ public sealed partial class BundleImporter(ArchiveDbContext db, IBlobStore store
             await db.EvidenceRuns.Where(r => r.Claim.Revision.Specimen.ModelId == modelId && r.Status == EvidenceStatus.Succeeded)
                 .ExecuteUpdateAsync(u => u.SetProperty(r => r.Stale, true), ct);
         }
+        if (atlas is not null) await ModelUnitAtlas.StoreAsync(db, model, atlas, ct);
         foreach (var dictionary in dictionaries) await DictionaryImporter.StoreAsync(db, store, model, dictionary, ct);
 
         var specimen = await db.Specimens.Include(s => s.Revisions).SingleOrDefaultAsync(s => s.Slug == manifest.Slug, ct);

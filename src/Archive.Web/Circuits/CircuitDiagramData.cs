@@ -31,6 +31,8 @@ public sealed record CircuitDiagramNode(
     /// </summary>
     public string Component => Kind switch
     {
+        // A CNN's unit (conv2:3) is named as its claims target it.
+        CircuitNodeKind.Neuron when Archive.Formats.Models.UnitName.TryParse(Key, out _) => Key,
         CircuitNodeKind.AttnHead when Layer is { } l && Head is { } h => $"L{l}H{h}",
         CircuitNodeKind.Mlp when Layer is { } l => $"L{l}MLP",
         CircuitNodeKind.Neuron when Layer is { } l && Index is { } i => $"L{l}N{i}",

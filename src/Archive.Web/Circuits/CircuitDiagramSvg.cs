@@ -92,18 +92,22 @@ public static class CircuitDiagramSvg
 
     public static string EdgeColour(double weight) => weight < 0 ? NegativeColour : PositiveColour;
 
-    /// <summary>Where a node links: SAE features to their dashboard, everything else to the claims about it.</summary>
-    public static string NodeHref(CircuitDiagramNode node, string componentBaseUrl) =>
+    /// <summary>Where a node links: SAE features to their dashboard, a CNN's units to their page (when the model has
+    /// unit pages), everything else to the claims about it.</summary>
+    public static string NodeHref(CircuitDiagramNode node, string componentBaseUrl, string? unitBaseUrl = null) =>
         node.Kind == CircuitNodeKind.Feature && node.DictionarySlug is { } dictionary && node.Index is { } index
             ? $"/dictionaries/{Uri.EscapeDataString(dictionary)}/features/{index}"
-            : $"{componentBaseUrl}?component={Uri.EscapeDataString(node.Component)}#claims";
+            : node.Kind == CircuitNodeKind.Neuron && unitBaseUrl is not null && Archive.Formats.Models.UnitName.TryParse(node.Key, out var unit)
+                ? $"{unitBaseUrl}/{Uri.EscapeDataString(unit.Layer)}:{unit.Channel}"
+                : $"{componentBaseUrl}?component={Uri.EscapeDataString(node.Component)}#claims";
 
     public static string FormatWeight(double weight) =>
         weight.ToString("+0.###;−0.###;0", CultureInfo.InvariantCulture);
 
     /// <param name="idPrefix">Unique within the page (marker ids): several diagrams can share a page.</param>
     /// <param name="componentBaseUrl">The specimen page nodes link back to, e.g. <c>/specimens/induction</c>.</param>
-    public static string Render(CircuitDiagramData circuit, string idPrefix, string componentBaseUrl)
+    /// <param name="unitBaseUrl">The model's unit pages (<c>/models/{slug}/units</c>), when it has them.</param>
+    public static string Render(CircuitDiagramData circuit, string idPrefix, string componentBaseUrl, string? unitBaseUrl = null)
     {
         var columns = Layout(circuit.Nodes);
         var placed = columns.SelectMany(c => c.Nodes).GroupBy(p => p.Node.Key).ToDictionary(g => g.Key, g => g.First());
@@ -156,7 +160,7 @@ public static class CircuitDiagramSvg
             w.WriteStartElement("g");
             w.WriteAttributeString("class", "nodes");
             foreach (var node in columns.SelectMany(c => c.Nodes))
-                WriteNode(w, node, componentBaseUrl);
+                WriteNode(w, node, componentBaseUrl, unitBaseUrl);
             w.WriteEndElement();
 
             w.WriteEndElement();
@@ -216,7 +220,7 @@ public static class CircuitDiagramSvg
         w.WriteEndElement();
     }
 
-    private static void WriteNode(XmlWriter w, PlacedNode placed, string componentBaseUrl)
+    private static void WriteNode(XmlWriter w, PlacedNode placed, string componentBaseUrl, string? unitBaseUrl)
     {
         var node = placed.Node;
         var style = Kinds.First(k => k.Kind == node.Kind);
@@ -224,7 +228,7 @@ public static class CircuitDiagramSvg
 
         w.WriteStartElement("a");
         w.WriteAttributeString("class", $"node node-{KindSlug(node.Kind)}");
-        w.WriteAttributeString("href", NodeHref(node, componentBaseUrl));
+        w.WriteAttributeString("href", NodeHref(node, componentBaseUrl, unitBaseUrl));
         w.WriteAttributeString("data-node", Clean(node.Key));
         w.WriteElementString("title", Clean(Tooltip(node)));
 

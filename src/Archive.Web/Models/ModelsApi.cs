@@ -1,7 +1,10 @@
 using Archive.Data;
 using Archive.Data.Blobs;
 using Archive.Data.Models;
+using System.Security.Claims;
 using Archive.Data.Specimens;
+using Archive.Formats.Models;
+using Archive.Web.Accounts;
 using Archive.Web.Files;
 using Archive.Web.Specimens;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,6 +26,9 @@ public sealed record ModelResponse(
     IReadOnlyList<string> Specimens,
     string WeightsUrl);
 
+/// <summary>One unit of a CNN: its entry of the model's unit atlas (snake_case, as in units.json) and the claims about it.</summary>
+public sealed record UnitResponse(string Model, string Unit, string Role, UnitRecord Atlas, IReadOnlyList<UnitClaim> Claims, string Page);
+
 public static class ModelsApi
 {
     public static RouteGroupBuilder MapModelsApi(this IEndpointRouteBuilder app)
@@ -32,7 +38,24 @@ public static class ModelsApi
         api.MapGet("/{slug}", GetModel).WithName(nameof(GetModel));
         api.MapMethods("/{slug}/weights", [HttpMethods.Get, HttpMethods.Head], GetWeights).WithName(nameof(GetWeights))
             .WithSummary("The model's safetensors file (TransformerLens names, config in __metadata__), streamed from the blob store. ETag is its sha256; Range and HEAD work.");
+        api.MapGet("/{slug}/units", ListUnits).WithName(nameof(ListUnits))
+            .WithSummary("A CNN's units (channels of its convolutions) with their tuning numbers; empty for models without a unit atlas.");
+        api.MapGet("/{slug}/units/{unit}", GetUnit).WithName(nameof(GetUnit))
+            .WithSummary("One unit (e.g. conv2:7): tuning curve and its straight-line control, feature visualisation, kernels, top held-out examples, and the claims that target it.");
         return api;
+    }
+
+    public static async Task<Results<Ok<List<UnitSummary>>, ProblemHttpResult>> ListUnits(ArchiveDbContext db, string slug, CancellationToken ct) =>
+        await db.Models.AnyAsync(m => m.Slug == slug, ct)
+            ? TypedResults.Ok(await UnitQueries.ListAsync(db, slug, ct))
+            : SpecimensApi.NotFoundProblem($"No model '{slug}'.");
+
+    public static async Task<Results<Ok<UnitResponse>, ProblemHttpResult>> GetUnit(ArchiveDbContext db, ClaimsPrincipal user, string slug, string unit, CancellationToken ct)
+    {
+        var record = await UnitQueries.FindAsync(db, slug, unit, ct);
+        if (record is null) return SpecimensApi.NotFoundProblem($"No unit '{unit}' of model '{slug}'.");
+        var claims = await UnitQueries.ClaimsAsync(db, user.Viewer(), slug, unit, ct);
+        return TypedResults.Ok(new UnitResponse(slug, record.Unit, record.Role, record, claims, UnitLinks.Page(slug, record.Unit)));
     }
 
     public static async Task<Ok<List<ModelResponse>>> ListModels(ArchiveDbContext db, CancellationToken ct) =>

@@ -20,7 +20,12 @@ public sealed record SpecimenModelCard(
     long ParameterCount,
     long SizeBytes,
     string Sha256,
-    string WeightsFileName);
+    string WeightsFileName,
+    bool HasUnits = false)
+{
+    /// <summary>Where the model's unit pages are (<c>/models/{slug}/units</c>): circuit nodes that are units link there.</summary>
+    public string? UnitBaseUrl => HasUnits ? $"/models/{Uri.EscapeDataString(Slug)}/units" : null;
+}
 
 public sealed record SpecimenHeader(
     int Id,
@@ -92,7 +97,7 @@ public static class SpecimenPageQuery
                 new SpecimenModelCard(
                     s.Model.Slug, s.Model.Name, s.Model.Architecture, s.Model.NLayers, s.Model.DModel, s.Model.NHeads,
                     s.Model.DVocab, s.Model.NCtx, s.Model.AttnOnly, s.Model.ParameterCount, s.Model.SizeBytes,
-                    s.Model.Sha256, s.Model.WeightsFileName)))
+                    s.Model.Sha256, s.Model.WeightsFileName, s.Model.UnitAtlasSha256 != null)))
             .SingleOrDefaultAsync(ct);
         if (specimen is null) return null;
         var retractionReason = specimen.Status == SpecimenStatus.Retracted

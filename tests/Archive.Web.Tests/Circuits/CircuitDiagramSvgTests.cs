@@ -52,6 +52,18 @@ public sealed class CircuitDiagramSvgTests
     }
 
     [Fact]
+    public void A_cnn_unit_node_links_to_its_unit_page_when_the_model_has_them_and_is_named_as_claims_target_it()
+    {
+        var unit = new CircuitDiagramNode("conv2:3", CircuitNodeKind.Neuron, 1, null, 3, null, "conv2:3", "");
+        var neuron = new CircuitDiagramNode("n5", CircuitNodeKind.Neuron, 0, null, 5, null, "N5", "");
+
+        Assert.Equal("conv2:3", unit.Component);
+        Assert.Equal("/models/mnist-cnn/units/conv2:3", CircuitDiagramSvg.NodeHref(unit, "/specimens/curves", "/models/mnist-cnn/units"));
+        Assert.Equal("/specimens/curves?component=conv2%3A3#claims", CircuitDiagramSvg.NodeHref(unit, "/specimens/curves"));
+        Assert.Equal("/specimens/curves?component=L0N5#claims", CircuitDiagramSvg.NodeHref(neuron, "/specimens/curves", "/models/mnist-cnn/units"));
+    }
+
+    [Fact]
     public void Layers_sort_numerically_not_alphabetically()
     {
         var nodes = new[] { Head(10, 0), Head(2, 0), Head(1, 0) };
