@@ -10,7 +10,11 @@ public sealed record CircuitDiagramData(
     string? Prompt,
     IReadOnlyList<string>? PromptTokens,
     IReadOnlyList<CircuitDiagramNode> Nodes,
-    IReadOnlyList<CircuitDiagramEdge> Edges);
+    IReadOnlyList<CircuitDiagramEdge> Edges)
+{
+    /// <summary>The stored attribution graphs attached to this circuit (by its slug, whatever the revision).</summary>
+    public IReadOnlyList<Archive.Web.Graphs.AttachedGraph> Graphs { get; init; } = [];
+}
 
 public sealed record CircuitDiagramNode(
     string Key,

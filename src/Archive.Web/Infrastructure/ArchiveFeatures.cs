@@ -49,6 +49,7 @@ public static class ArchiveFeatures
         v1.MapReviewApi();
         v1.MapCircuitsApi();
         v1.MapGraphsApi();
+        v1.MapGraphAttachmentsApi();
         v1.MapModelsApi();
         v1.MapEvidenceApi();
         v1.MapSpecimenRecheckApi();

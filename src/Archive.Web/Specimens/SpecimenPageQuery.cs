@@ -140,6 +140,11 @@ public static class SpecimenPageQuery
             .ToListAsync(ct);
 
         var circuits = await LoadCircuitsAsync(db, shown.Id, ct);
+        if (circuits.Count > 0)
+        {
+            var graphs = await Archive.Web.Graphs.GraphAttachments.ForSpecimenAsync(db, specimen.Id, ct);
+            circuits = [.. circuits.Select(c => c with { Graphs = [.. graphs[c.Slug]] })];
+        }
         return new SpecimenPageData(specimen, revisions, shown, writeup, claims, circuits) { RetractionReason = retractionReason };
     }
 
