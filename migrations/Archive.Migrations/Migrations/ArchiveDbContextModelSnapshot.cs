@@ -607,15 +607,15 @@ namespace Archive.Migrations.Migrations
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Explanation"), "gin");
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Explanation"), new[] { "gin_trgm_ops" });
 
-                    b.HasIndex("FeatureDictionaryId", "Density")
-                        .HasDatabaseName("ix_features_feature_dictionary_id_density");
-
                     b.HasIndex("FeatureDictionaryId", "Index")
                         .IsUnique()
                         .HasDatabaseName("ix_features_feature_dictionary_id_index");
 
-                    b.HasIndex("FeatureDictionaryId", "MaxActivation")
-                        .HasDatabaseName("ix_features_feature_dictionary_id_max_activation");
+                    b.HasIndex("FeatureDictionaryId", "Density", "Index")
+                        .HasDatabaseName("ix_features_feature_dictionary_id_density_index");
+
+                    b.HasIndex("FeatureDictionaryId", "MaxActivation", "Index")
+                        .HasDatabaseName("ix_features_feature_dictionary_id_max_activation_index");
 
                     b.ToTable("features", (string)null);
                 });

@@ -28,8 +28,11 @@ internal sealed class FeatureConfiguration : IEntityTypeConfiguration<Feature>
     public void Configure(EntityTypeBuilder<Feature> builder)
     {
         builder.HasIndex(f => new { f.FeatureDictionaryId, f.Index }).IsUnique();
-        builder.HasIndex(f => new { f.FeatureDictionaryId, f.Density });
-        builder.HasIndex(f => new { f.FeatureDictionaryId, f.MaxActivation });
+        // The feature table orders by (key, index) and pages by keyset on that pair: with the index as the last column
+        // one B-tree range answers any page, forward or backward. Without it, a run of equal keys (every dead feature
+        // has density 0 and max activation 0) is read and sorted whole for each page within it.
+        builder.HasIndex(f => new { f.FeatureDictionaryId, f.Density, f.Index });
+        builder.HasIndex(f => new { f.FeatureDictionaryId, f.MaxActivation, f.Index });
         // Explanation search is a substring match (ILIKE '%quote%'): trigrams index it; a B-tree cannot.
         builder.HasIndex(f => f.Explanation).HasMethod("gin").HasOperators("gin_trgm_ops");
         builder.HasOne(f => f.FeatureDictionary).WithMany(d => d.Features).HasForeignKey(f => f.FeatureDictionaryId).OnDelete(DeleteBehavior.Cascade);

@@ -18,6 +18,8 @@ public static class DictionariesApi
         api.MapGet("/", ListDictionaries).WithName(nameof(ListDictionaries));
         api.MapGet("/{slug}", GetDictionary).WithName(nameof(GetDictionary))
             .WithSummary("The dictionary's cfg.json, statistics and one page of its feature table (q, sort=index|density|max, dir=asc|desc, page).");
+        api.MapGet("/{slug}/features", ListFeatures).WithName(nameof(ListFeatures))
+            .WithSummary("The dictionary's features a page at a time, by keyset: q, min_density, max_density, sort=index|density|max, dir=asc|desc, limit (1–500, default 50), cursor (nextCursor or previousCursor of the page before; also in the Link header).");
         api.MapGet("/{slug}/features/{index:int}", GetFeature).WithName(nameof(GetFeature))
             .WithSummary("A feature's dashboard data: density, activation histogram, top activating contexts, logit effects, similar features, circuits using it.");
         api.MapGet("/{slug}/download", DownloadDictionary).WithName(nameof(DownloadDictionary))
@@ -43,6 +45,54 @@ public static class DictionariesApi
         return await DictionaryQueries.LoadDictionaryAsync(db, slug, filter, ct) is { } detail
             ? TypedResults.Ok(detail)
             : NotFound($"No feature dictionary '{slug}'.");
+    }
+
+    public const int MaxFeatureLimit = 500;
+
+    /// <summary>
+    /// A page of features by keyset. The cursor carries its own sort and direction; the next link repeats the request's
+    /// filters with the new cursor, so a client only follows <c>Link: rel="next"</c> (or <c>nextCursor</c>) until there is none.
+    /// Filters may change between pages (the position stays meaningful); the order may not.
+    /// </summary>
+    public static async Task<Results<Ok<FeatureListPage>, ValidationProblem, ProblemHttpResult>> ListFeatures(
+        HttpContext http, ArchiveDbContext db, string slug, string? q, string? sort, string? dir, string? cursor, int? limit,
+        [Microsoft.AspNetCore.Mvc.FromQuery(Name = "min_density")] double? minDensity, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "max_density")] double? maxDensity,
+        CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var take = limit ?? FeatureTableFilter.PageSize;
+        if (take is < 1 or > MaxFeatureLimit) errors["limit"] = [$"must lie in [1, {MaxFeatureLimit}]"];
+        if (minDensity is < 0 or > 1 || double.IsNaN(minDensity ?? 0)) errors["min_density"] = ["is a fraction of tokens, between 0 and 1"];
+        if (maxDensity is < 0 or > 1 || double.IsNaN(maxDensity ?? 0)) errors["max_density"] = ["is a fraction of tokens, between 0 and 1"];
+        var filter = new FeatureTableFilter(q, FeatureTableFilter.ParseSort(sort), string.Equals(dir, "desc", StringComparison.OrdinalIgnoreCase), 1, minDensity, maxDensity);
+        if (cursor is not null)
+        {
+            if (!FeatureCursor.TryDecode(cursor, out var position))
+                errors["cursor"] = ["is not a cursor this API wrote (copy nextCursor or the Link header unchanged, or leave it out to start at the beginning)"];
+            else if (!filter.Fits(position))
+                errors["cursor"] = ["belongs to another sort or direction; send it with the sort and dir of the request that returned it"];
+            else
+                filter = filter with { Cursor = position };
+        }
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Invalid feature list parameters");
+
+        var id = await db.FeatureDictionaries.AsNoTracking().Where(d => d.Slug == slug).Select(d => (int?)d.Id).SingleOrDefaultAsync(ct);
+        if (id is null) return NotFound($"No feature dictionary '{slug}'.");
+        var page = await DictionaryQueries.LoadFeatureListAsync(db, id.Value, filter, take, ct);
+        var links = new List<string>();
+        if (page.NextCursor is { } next) links.Add($"<{WithCursor(http.Request, next)}>; rel=\"next\"");
+        if (page.PreviousCursor is { } previous) links.Add($"<{WithCursor(http.Request, previous)}>; rel=\"prev\"");
+        if (links.Count > 0) http.Response.Headers.Link = string.Join(", ", links);
+        return TypedResults.Ok(page);
+    }
+
+    /// <summary>This request's absolute address with the cursor replaced: the same filters, order and limit carry on.</summary>
+    private static string WithCursor(HttpRequest request, string cursor)
+    {
+        var query = request.Query.Where(p => !p.Key.Equals("cursor", StringComparison.OrdinalIgnoreCase))
+            .SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string?>(p.Key, v)))
+            .Append(new("cursor", cursor));
+        return Microsoft.AspNetCore.Http.Extensions.UriHelper.BuildAbsolute(request.Scheme, request.Host, request.PathBase, request.Path, QueryString.Create(query));
     }
 
     public static async Task<Results<Ok<FeatureResponse>, ProblemHttpResult>> GetFeature(ArchiveDbContext db, string slug, int index, CancellationToken ct) =>

@@ -43,14 +43,17 @@ public enum FeatureSort
 /// <summary>The feature table's state; every state is a GET address.</summary>
 /// <param name="MinDensity">Keep features at least this dense (a fraction of tokens), e.g. 1e-4 to drop dead and near-dead ones.</param>
 /// <param name="MaxDensity">Keep features at most this dense, e.g. 0.01 to drop the dense, hard-to-read ones.</param>
+/// <param name="Page">An offset page, kept for the addresses written before cursors; <paramref name="Cursor"/> wins when both are given.</param>
+/// <param name="Cursor">A keyset position from a previous page; its sort and direction are the filter's (the caller checks).</param>
 public sealed record FeatureTableFilter(string? Q = null, FeatureSort Sort = FeatureSort.Index, bool Descending = false, int Page = 1,
-    double? MinDensity = null, double? MaxDensity = null)
+    double? MinDensity = null, double? MaxDensity = null, FeatureCursor? Cursor = null)
 {
     public const int PageSize = 50;
     public string? Query => string.IsNullOrWhiteSpace(Q) ? null : Q.Trim();
     public int SafePage => Math.Max(1, Page);
 
-    public string Link(string slug, int? page = null, FeatureSort? sort = null, bool? descending = null)
+    /// <summary>The page's address; a <paramref name="cursor"/> replaces the page number.</summary>
+    public string Link(string slug, int? page = null, FeatureSort? sort = null, bool? descending = null, string? cursor = null)
     {
         var query = new List<KeyValuePair<string, string?>>();
         if (Query is { } q) query.Add(new("q", q));
@@ -60,7 +63,8 @@ public sealed record FeatureTableFilter(string? Q = null, FeatureSort Sort = Fea
         if (MinDensity is { } min) query.Add(new("min_density", min.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
         if (MaxDensity is { } max) query.Add(new("max_density", max.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
         var p = page ?? SafePage;
-        if (p > 1) query.Add(new("page", p.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (cursor is not null) query.Add(new("cursor", cursor));
+        else if (p > 1) query.Add(new("page", p.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         return Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString($"/dictionaries/{Uri.EscapeDataString(slug)}", query) + "#features";
     }
 
@@ -70,14 +74,24 @@ public sealed record FeatureTableFilter(string? Q = null, FeatureSort Sort = Fea
         "max" or "max_activation" or "maxactivation" => FeatureSort.MaxActivation,
         _ => FeatureSort.Index,
     };
+
+    /// <summary>Whether a cursor was written for this sort and direction (a cursor from another order names no place in this one).</summary>
+    public bool Fits(FeatureCursor cursor) => cursor.Sort == Sort && cursor.Descending == Descending;
 }
 
-public sealed record FeatureTablePage(IReadOnlyList<FeatureRow> Items, int Total, int Page, int PageSize)
+/// <summary>One page of the feature table as the page shows it: <see cref="Offset"/> rows come before it in the filtered
+/// order of <see cref="Total"/>; the cursors continue either way (null at either end).</summary>
+public sealed record FeatureTablePage(IReadOnlyList<FeatureRow> Items, int Total, int Page, int PageSize, int Offset = 0,
+    string? NextCursor = null, string? PreviousCursor = null)
 {
     public int PageCount => Math.Max(1, (Total + PageSize - 1) / PageSize);
-    public int FirstIndex => (Page - 1) * PageSize + 1;
-    public int LastIndex => FirstIndex + Items.Count - 1;
+    public int FirstIndex => Offset + 1;
+    public int LastIndex => Offset + Items.Count;
 }
+
+/// <summary>A page of features for API clients walking a dictionary: follow <see cref="NextCursor"/> (also in the
+/// <c>Link: rel="next"</c> header) until it is null. No total: counting a million rows on every page would cost more than the page.</summary>
+public sealed record FeatureListPage(IReadOnlyList<FeatureRow> Items, int Limit, string? NextCursor, string? PreviousCursor);
 
 public sealed record DictionaryDetailResponse(DictionaryResponse Dictionary, JsonElement Config, string TokenSetDescription, DictionaryStats Stats, FeatureTablePage Features);
 
@@ -177,6 +191,37 @@ public static class DictionaryQueries
 
     public static async Task<FeatureTablePage> LoadFeatureTableAsync(ArchiveDbContext db, int dictionaryId, FeatureTableFilter filter, CancellationToken ct)
     {
+        var filtered = Filtered(db, dictionaryId, filter);
+        var total = await filtered.CountAsync(ct);
+        if (filter.Cursor is { } cursor)
+        {
+            var (items, next, previous) = await ReadPageAsync(filtered, filter.Sort, filter.Descending, cursor, FeatureTableFilter.PageSize, ct);
+            // Where the page sits, for "showing 51–100" and "Page 2 of 3": an index-only count, no dearer than the total above.
+            var offset = items.Count > 0
+                ? await Seek(filtered, FeatureCursor.BeforeRow(filter.Sort, filter.Descending, items[0])).CountAsync(ct)
+                : cursor.Before ? 0 : total;
+            return new FeatureTablePage(items, total, offset / FeatureTableFilter.PageSize + 1, FeatureTableFilter.PageSize, offset, next, previous);
+        }
+
+        // Offset pages stay for the addresses written before cursors (?page=3); their neighbours are cursors all the same.
+        var skip = (filter.SafePage - 1) * FeatureTableFilter.PageSize;
+        var rows = await AsRows(Ordered(filtered, filter.Sort, filter.Descending).Skip(skip).Take(FeatureTableFilter.PageSize + 1)).ToListAsync(ct);
+        var more = rows.Count > FeatureTableFilter.PageSize;
+        if (more) rows.RemoveAt(rows.Count - 1);
+        return new FeatureTablePage(rows, total, filter.SafePage, FeatureTableFilter.PageSize, skip,
+            more ? FeatureCursor.After(filter.Sort, filter.Descending, rows[^1]).Encode() : null,
+            skip > 0 && rows.Count > 0 ? FeatureCursor.BeforeRow(filter.Sort, filter.Descending, rows[0]).Encode() : null);
+    }
+
+    /// <summary>The features API's page: the keyset read alone, no counts, so its cost does not grow with depth.</summary>
+    public static async Task<FeatureListPage> LoadFeatureListAsync(ArchiveDbContext db, int dictionaryId, FeatureTableFilter filter, int limit, CancellationToken ct)
+    {
+        var (items, next, previous) = await ReadPageAsync(Filtered(db, dictionaryId, filter), filter.Sort, filter.Descending, filter.Cursor, limit, ct);
+        return new FeatureListPage(items, limit, next, previous);
+    }
+
+    private static IQueryable<Archive.Data.Dictionaries.Feature> Filtered(ArchiveDbContext db, int dictionaryId, FeatureTableFilter filter)
+    {
         var query = db.Features.AsNoTracking().Where(f => f.FeatureDictionaryId == dictionaryId);
         if (filter.Query is { } q)
         {
@@ -187,23 +232,69 @@ public static class DictionaryQueries
         }
         if (filter.MinDensity is { } minDensity) query = query.Where(f => f.Density >= minDensity);
         if (filter.MaxDensity is { } maxDensity) query = query.Where(f => f.Density <= maxDensity);
-        var total = await query.CountAsync(ct);
-        query = (filter.Sort, filter.Descending) switch
+        return query;
+    }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> rows after the cursor (or before it, for a cursor that looks back), in the sort's
+    /// order. One row more than asked tells whether the walk goes on, so the last page has no next cursor.
+    /// </summary>
+    private static async Task<(List<FeatureRow> Items, string? Next, string? Previous)> ReadPageAsync(
+        IQueryable<Archive.Data.Dictionaries.Feature> filtered, FeatureSort sort, bool descending, FeatureCursor? cursor, int limit, CancellationToken ct)
+    {
+        var backward = cursor is { Before: true };
+        var seek = cursor is { } c ? Seek(filtered, c) : filtered;
+        // Looking back reads the opposite order from the cursor (the same index, scanned the other way) and turns the rows round.
+        var rows = await AsRows(Ordered(seek, sort, descending != backward).Take(limit + 1)).ToListAsync(ct);
+        var more = rows.Count > limit;
+        if (more) rows.RemoveAt(rows.Count - 1);
+        if (backward) rows.Reverse();
+
+        string? After() => rows.Count > 0 ? FeatureCursor.After(sort, descending, rows[^1]).Encode() : cursor!.Value.Flipped().Encode();
+        string? Before() => rows.Count > 0 ? FeatureCursor.BeforeRow(sort, descending, rows[0]).Encode() : cursor!.Value.Flipped().Encode();
+        return backward
+            ? (rows, After(), more ? Before() : null)
+            : (rows, more ? After() : null, cursor is null ? null : Before());
+    }
+
+    /// <summary>
+    /// The one ordering of the table: (key, index), both ascending or both descending, so the pair is unique, ties fall
+    /// in index order, and a single B-tree on (dictionary, key, index) serves both directions (scanned backward for
+    /// descending). Descending therefore lists tied features (the dead ones, all at density 0) from the highest index.
+    /// </summary>
+    private static IQueryable<Archive.Data.Dictionaries.Feature> Ordered(IQueryable<Archive.Data.Dictionaries.Feature> query, FeatureSort sort, bool descending) =>
+        (sort, descending) switch
         {
             (FeatureSort.Density, false) => query.OrderBy(f => f.Density).ThenBy(f => f.Index),
-            (FeatureSort.Density, true) => query.OrderByDescending(f => f.Density).ThenBy(f => f.Index),
+            (FeatureSort.Density, true) => query.OrderByDescending(f => f.Density).ThenByDescending(f => f.Index),
             (FeatureSort.MaxActivation, false) => query.OrderBy(f => f.MaxActivation).ThenBy(f => f.Index),
-            (FeatureSort.MaxActivation, true) => query.OrderByDescending(f => f.MaxActivation).ThenBy(f => f.Index),
+            (FeatureSort.MaxActivation, true) => query.OrderByDescending(f => f.MaxActivation).ThenByDescending(f => f.Index),
             (_, true) => query.OrderByDescending(f => f.Index),
             _ => query.OrderBy(f => f.Index),
         };
-        var items = await query
-            .Skip((filter.SafePage - 1) * FeatureTableFilter.PageSize)
-            .Take(FeatureTableFilter.PageSize)
-            .Select(f => new FeatureRow(f.Index, f.Explanation, f.Density, f.MaxActivation))
-            .ToListAsync(ct);
-        return new FeatureTablePage(items, total, filter.SafePage, FeatureTableFilter.PageSize);
+
+    /// <summary>
+    /// The rows strictly after the cursor in its order, or strictly before it when it looks back: a row comparison
+    /// <c>(key, index) &gt; (@key, @index)</c> that PostgreSQL turns into an index range, so a deep page costs what the first does.
+    /// </summary>
+    private static IQueryable<Archive.Data.Dictionaries.Feature> Seek(IQueryable<Archive.Data.Dictionaries.Feature> query, FeatureCursor cursor)
+    {
+        var greater = cursor.Before == cursor.Descending;
+        var key = cursor.Key;
+        var index = cursor.Index;
+        return (cursor.Sort, greater) switch
+        {
+            (FeatureSort.Density, true) => query.Where(f => EF.Functions.GreaterThan(ValueTuple.Create(f.Density, f.Index), ValueTuple.Create(key, index))),
+            (FeatureSort.Density, false) => query.Where(f => EF.Functions.LessThan(ValueTuple.Create(f.Density, f.Index), ValueTuple.Create(key, index))),
+            (FeatureSort.MaxActivation, true) => query.Where(f => EF.Functions.GreaterThan(ValueTuple.Create(f.MaxActivation, f.Index), ValueTuple.Create(key, index))),
+            (FeatureSort.MaxActivation, false) => query.Where(f => EF.Functions.LessThan(ValueTuple.Create(f.MaxActivation, f.Index), ValueTuple.Create(key, index))),
+            (_, true) => query.Where(f => f.Index > index),
+            _ => query.Where(f => f.Index < index),
+        };
     }
+
+    private static IQueryable<FeatureRow> AsRows(IQueryable<Archive.Data.Dictionaries.Feature> query) =>
+        query.Select(f => new FeatureRow(f.Index, f.Explanation, f.Density, f.MaxActivation));
 
     public static async Task<FeatureResponse?> LoadFeatureAsync(ArchiveDbContext db, string slug, int index, CancellationToken ct)
     {

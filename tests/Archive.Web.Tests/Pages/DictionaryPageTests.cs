@@ -100,12 +100,27 @@ public sealed class DictionaryPageTests(ArchiveFixture archive) : IAsyncLifetime
             d.Features = [.. Enumerable.Range(0, 120).Select(i => new Feature { Index = i, Explanation = $"feature number {i}", Density = 0.01, MaxActivation = 1 })];
         });
 
+        // An address from before cursors (?page=2) still works; its next link is a cursor.
         var second = await GetOkAsync("/dictionaries/attn-2l-resid1-topk?page=2");
 
         Assert.Equal(Enumerable.Range(50, 50).ToList(), FeatureIndices(second));
         Assert.Contains("Page 2 of 3", second);
-        Assert.Contains("href=\"/dictionaries/attn-2l-resid1-topk?page=3#features\"", second);
+        Assert.Contains("showing 51–100", second);
         Assert.Contains("href=\"/dictionaries/attn-2l-resid1-topk#features\"", second);
+        var next = Regex.Match(second, "<a rel=\"next\" href=\"([^\"]+)\"").Groups[1].Value;
+        Assert.Contains("?cursor=", next);
+
+        var third = await GetOkAsync(WebUtility.HtmlDecode(next));
+        Assert.Equal(Enumerable.Range(100, 20).ToList(), FeatureIndices(third));
+        Assert.Contains("Page 3 of 3", third);
+        Assert.Contains("showing 101–120", third);
+        Assert.DoesNotContain("rel=\"next\"", third);
+        var previous = Regex.Match(third, "<a rel=\"prev\" href=\"([^\"]+)\"").Groups[1].Value;
+        Assert.Contains("?cursor=", previous);
+        Assert.Equal(Enumerable.Range(50, 50).ToList(), FeatureIndices(await GetOkAsync(WebUtility.HtmlDecode(previous))));
+
+        // A cursor that does not read shows the first page rather than an error page.
+        Assert.Equal(Enumerable.Range(0, 50).ToList(), FeatureIndices(await GetOkAsync("/dictionaries/attn-2l-resid1-topk?cursor=garbage")));
     }
 
     [Fact]
