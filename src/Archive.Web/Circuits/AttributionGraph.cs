@@ -25,6 +25,15 @@ public static class AttributionGraph
         var nodes = subgraphOnly && pinned is not null ? circuit.Nodes.Where(n => pinned.Contains(n.Id)).ToList() : circuit.Nodes.ToList();
         var kept = nodes.Select(n => n.Id).ToHashSet(StringComparer.Ordinal);
         var maxLayer = circuit.Nodes.Max(n => n.Layer) ?? 0;
+        // Neuronpedia's frontend cannot open a graph whose non-logit nodes all sit in layer 0 (a one-layer model, or a
+        // subgraph of layer-0 nodes): formatCLTGraphData (apps/webapp/app/[modelId]/graph/utils.ts) takes
+        // `d3.max(nodes.filter(d => d.feature_type !== 'logit'), d => +d.layer)` and then `if (!maxLayer) throw new
+        // Error('No layer found')`, so a maximum of 0, or no numeric layer at all ("E" is NaN), throws. Neither metadata
+        // nor the logits' layer can help (logits are left out of that maximum and their layer is overwritten with
+        // maxLayer + 1), and renumbering the layers would misname every node. So such a graph gets one placeholder node
+        // in layer 1, linked to nothing and marked archive.placeholder, which Import drops: the circuit reads back the same.
+        var needsPlaceholder = NeuronpediaMaxLayer(nodes) is null or 0;
+        var logitLayer = needsPlaceholder ? Math.Max(maxLayer + 1, PlaceholderLayer + 1) : maxLayer + 1;
 
         var nodeArray = new JsonArray();
         foreach (var node in nodes)
@@ -38,7 +47,7 @@ public static class AttributionGraph
                 ["layer"] = node.Kind switch
                 {
                     "embed" or "pos_embed" => JsonValue.Create("E"),
-                    "logit" => JsonValue.Create((maxLayer + 1).ToString(CultureInfo.InvariantCulture)),
+                    "logit" => JsonValue.Create(logitLayer.ToString(CultureInfo.InvariantCulture)),
                     _ => JsonValue.Create((node.Layer ?? 0).ToString(CultureInfo.InvariantCulture)),
                 },
                 ["ctx_idx"] = node.Position ?? 0,
@@ -65,6 +74,8 @@ public static class AttributionGraph
             });
         }
 
+        if (needsPlaceholder) nodeArray.Add(Placeholder(nodes));
+
         var links = new JsonArray();
         foreach (var edge in circuit.Edges.Where(e => kept.Contains(e.Source) && kept.Contains(e.Target)))
         {
@@ -89,7 +100,8 @@ public static class AttributionGraph
                 ["info"] = new JsonObject
                 {
                     ["description"] = string.IsNullOrEmpty(circuit.Description) ? circuit.Title : $"{circuit.Title}. {circuit.Description}",
-                    ["generator"] = new JsonObject { ["name"] = "Specimen Archive", ["url"] = generatorUrl },
+                    // Neuronpedia's schema wants a string url or none, never null.
+                    ["generator"] = generatorUrl is null ? new JsonObject { ["name"] = "Specimen Archive" } : new JsonObject { ["name"] = "Specimen Archive", ["url"] = generatorUrl },
                 },
             },
             ["qParams"] = new JsonObject
@@ -104,6 +116,49 @@ public static class AttributionGraph
             ["links"] = links,
         };
     }
+
+    private const int PlaceholderLayer = 1;
+
+    /// <summary>
+    /// What Neuronpedia's formatCLTGraphData computes as the graph's highest layer, <c>d3.max</c> of <c>+layer</c> over
+    /// the non-logit nodes as this export writes them (embeddings "E", which is NaN and skipped; any other node its
+    /// layer, 0 where unset); null where there is none. It throws when this is null or 0.
+    /// </summary>
+    private static int? NeuronpediaMaxLayer(IEnumerable<CircuitNodeDocument> nodes) =>
+        nodes.Where(n => n.Kind is not ("embed" or "pos_embed" or "logit")).Max(n => (int?)(n.Layer ?? 0));
+
+    /// <summary>
+    /// The node that gives a graph of layer-0 nodes a layer above 0 for Neuronpedia (see <see cref="Export"/>): every key
+    /// circuit-tracer's Node model requires, feature_type "unknown" (which Neuronpedia draws as "?" and neither links to
+    /// a feature page nor fetches details for), at the last position the graph uses, beside the logits.
+    /// </summary>
+    private static JsonObject Placeholder(IReadOnlyCollection<CircuitNodeDocument> nodes)
+    {
+        var id = "archive-layer-placeholder";
+        while (nodes.Any(n => n.Id == id)) id += "_";
+        return new JsonObject
+        {
+            ["node_id"] = id,
+            ["feature"] = -1,
+            ["layer"] = PlaceholderLayer.ToString(CultureInfo.InvariantCulture),
+            ["ctx_idx"] = nodes.Count == 0 ? 0 : nodes.Max(n => n.Position ?? 0),
+            ["feature_type"] = "unknown",
+            ["token_prob"] = 0.0,
+            ["is_target_logit"] = false,
+            ["run_idx"] = 0,
+            ["reverse_ctx_idx"] = 0,
+            ["jsNodeId"] = id,
+            ["clerp"] = "Placeholder, not part of the circuit: Neuronpedia's frontend needs a node above layer 0",
+            ["influence"] = null,
+            ["activation"] = null,
+            ["archive"] = new JsonObject { ["placeholder"] = true },
+        };
+    }
+
+    /// <summary>A node <see cref="Placeholder"/> wrote, which is no part of the circuit.</summary>
+    private static bool IsPlaceholder(JsonElement node) =>
+        node.TryGetProperty("archive", out var a) && a.ValueKind == JsonValueKind.Object &&
+        a.TryGetProperty("placeholder", out var p) && p.ValueKind == JsonValueKind.True;
 
     /// <summary>
     /// The clerp the frontends can read: circuit-tracer's and Neuronpedia's split a logit's clerp on <c>(p=</c> and throw
@@ -219,7 +274,7 @@ public static class AttributionGraph
                 {
                     Error($"nodes[{i}]{(fault.Field.Length > 0 ? "." + fault.Field : "")}", $"{(fault.Field.Length > 0 ? fault.Field + " " : "")}{fault.Message}.");
                 }
-                else
+                else if (!IsPlaceholder(n))
                 {
                     var node = ReadNode(n, scanName, schemaVersion);
                     if (!ids.Add(node.Id)) nodes.RemoveAll(x => x.Id == node.Id);

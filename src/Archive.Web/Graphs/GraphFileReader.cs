@@ -59,6 +59,7 @@ public static class GraphFileReader
         var warnings = new List<string>();
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         var faulty = new HashSet<string>(StringComparer.Ordinal);
+        double? maxLayer = null;
         for (var i = 0; i < nodes.Count; i++)
         {
             var node = nodes[i];
@@ -73,7 +74,10 @@ public static class GraphFileReader
                 warnings.Add($"node_id '{id}' appears at nodes[{earlier}] and nodes[{i}]; as in circuit-tracer's and Neuronpedia's frontends, links attach to the later one.");
             ids[id!] = i;
             if (GraphNodeRules.Warning(node) is { } warning) warnings.Add($"nodes[{i}]: {warning}");
+            if (node.GetProperty("feature_type").GetString() != "logit" && GraphNodeRules.JsLayerNumber(node.GetProperty("layer")) is { } layer)
+                maxLayer = maxLayer is { } m ? Math.Max(m, layer) : layer;
         }
+        if (errors.Count == 0 && GraphNodeRules.GraphWarning(maxLayer) is { } graphWarning) warnings.Add($"nodes: {graphWarning}.");
         for (var j = 0; j < links.Count; j++)
         {
             if (GraphNodeRules.LinkFault(links[j], ids, faulty) is { } fault) errors.Add($"links[{j}].{fault.Field}", fault.Message);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace Archive.Web.Graphs;
@@ -45,6 +46,29 @@ public static class GraphNodeRules
         node.GetProperty("feature_type").GetString() == "logit"
         && node.TryGetProperty("clerp", out var clerp) && clerp.GetString() is { Length: > 0 } text && !text.Contains("(p=", StringComparison.Ordinal)
             ? "a logit clerp without \"(p=…)\" makes circuit-tracer's and Neuronpedia's frontends throw"
+            : null;
+
+    /// <summary>
+    /// A node's layer as Neuronpedia's frontend reads it for the graph's highest layer (<c>+d.layer</c> in JavaScript):
+    /// a number, a numeric string ("" is 0), or null for one that is not a number ("E").
+    /// </summary>
+    public static double? JsLayerNumber(JsonElement layer)
+    {
+        if (layer.ValueKind == JsonValueKind.Number) return layer.GetDouble();
+        if (layer.ValueKind != JsonValueKind.String) return null;
+        var text = layer.GetString()!.Trim();
+        if (text.Length == 0) return 0;
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && !double.IsNaN(value) ? value : null;
+    }
+
+    /// <summary>
+    /// Neuronpedia's formatCLTGraphData (apps/webapp/app/[modelId]/graph/utils.ts) takes
+    /// <c>d3.max(nodes.filter(d => d.feature_type !== 'logit'), d => +d.layer)</c> and throws "No layer found" when
+    /// that is falsy: 0, or no number at all. <paramref name="maxNonLogitLayer"/> is that maximum (null for none).
+    /// </summary>
+    public static string? GraphWarning(double? maxNonLogitLayer) =>
+        maxNonLogitLayer is null or 0
+            ? $"no node but the logits has a layer above 0 ({(maxNonLogitLayer is null ? "none has a numeric layer" : "the highest is 0")}); Neuronpedia's frontend throws \"No layer found\" on such a graph"
             : null;
 
     public static Fault? LinkFault(JsonElement link, IReadOnlyDictionary<string, int> nodes, IReadOnlySet<string> faultyNodes)
