@@ -11,6 +11,7 @@ namespace Archive.Engine.Evidence;
 /// <param name="TopContextFraction">Of the feature's <paramref name="TopContexts"/> highest activations (ties broken by position), the fraction where the predicate holds.</param>
 /// <param name="ActivationPrecision">Σ f over tokens where the predicate holds ÷ Σ f over all tokens: the share of the feature's activation mass the predicate explains.</param>
 /// <param name="Recall">Of the tokens where the predicate holds, the fraction with f &gt; 0.</param>
+/// <remarks><see cref="BaseRate"/> is the control for the first two: what a feature blind to the property would score.</remarks>
 public sealed record FeatureMeasure(
     int Feature,
     long Tokens,
@@ -23,7 +24,11 @@ public sealed record FeatureMeasure(
     double ActivationPrecision,
     long PredicateTokens,
     long PredicateTokensActive,
-    double Recall);
+    double Recall)
+{
+    /// <summary>The fraction of the token set's tokens where the predicate holds.</summary>
+    public double BaseRate => Tokens > 0 ? PredicateTokens / (double)Tokens : 0;
+}
 
 /// <summary>
 /// The numbers behind an SAE feature claim (<c>sae_feature</c>): one streaming pass of the SAE over cached hook

