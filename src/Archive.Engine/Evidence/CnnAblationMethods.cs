@@ -12,9 +12,16 @@ namespace Archive.Engine.Evidence;
 /// the random draws' mean), <c>differential_drop</c> (the claimed units' alone) or <c>random_rank</c> (the fraction of
 /// draws with a smaller differential).
 /// </summary>
-public sealed class CnnAblationMethods(IImageSetSource images) : IEvidenceMethod
+public sealed class CnnAblationMethods(IImageSetSource images) : IEvidenceMethod, IDisposable
 {
+    // The layer's output over an image set depends only on the model and the images (keys are sha256s, so an entry
+    // never goes stale): the next claim on them, or the same claim re-checked, runs only the ablated tails. Capacity 4,
+    // as for sae_feature, is above any sensible Concurrency, so no run loses outputs it is using.
+    private readonly RecentValues<(string Model, string Images, string Layer), LayerOutputs> layerOutputs = new(capacity: 4, o => o.Dispose());
+
     public IReadOnlyCollection<string> Names { get; } = ["cnn_ablation"];
+
+    public void Dispose() => layerOutputs.Dispose();
 
     public EvidenceOutcome Run(EvidenceContext context)
     {
@@ -26,7 +33,8 @@ public sealed class CnnAblationMethods(IImageSetSource images) : IEvidenceMethod
         var labels = images.GetLabels(p.Images);
         if (set.Height != net.Config.InputHeight || set.Width != net.Config.InputWidth || net.Config.InputChannels != 1)
             throw new InvalidDataException($"The images are {set.Height} × {set.Width} one-channel; the network takes [{string.Join(", ", net.Config.input)}].");
-        var result = UnitAblation.Run(net, set, labels, layer.Name, units, p.CurveDigits, p.StraightDigits, p.Seed, p.RandomDraws);
+        var outputs = layerOutputs.GetOrAdd((context.ModelSha256, p.Images.Sha256, layer.Name), () => LayerOutputs.Compute(net, set, layer.Name));
+        var result = UnitAblation.Run(net, set, labels, layer.Name, units, p.CurveDigits, p.StraightDigits, p.Seed, p.RandomDraws, outputs);
         var headline = p.Measure switch
         {
             "excess_over_random" => result.ExcessOverRandom,

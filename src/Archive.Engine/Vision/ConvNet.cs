@@ -130,6 +130,31 @@ public sealed class ConvNet : IDisposable
         return scope.MoveToOuter(ForwardCore(images, [.. hooks], cache: null));
     }
 
+    /// <summary>
+    /// The activation after layer <paramref name="position"/> of the layer list (0-based), without autograd: the start
+    /// that <see cref="RunFrom"/> resumes from.
+    /// </summary>
+    public Tensor RunThrough(Tensor images, int position)
+    {
+        if (position < 0 || position >= Config.layers.Count) throw new ArgumentOutOfRangeException(nameof(position));
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        return scope.MoveToOuter(ForwardCore(images, [], cache: null, stopAfter: position));
+    }
+
+    /// <summary>
+    /// Class scores from the activation after layer <paramref name="position"/> onward, without autograd: what a full
+    /// run computes when the layers up to it produced <paramref name="activation"/>. Runs that differ only after a point
+    /// (ablating channels) share everything before it, which then runs once (<see cref="RunThrough"/>).
+    /// </summary>
+    public Tensor RunFrom(int position, Tensor activation)
+    {
+        if (position < 0 || position >= Config.layers.Count) throw new ArgumentOutOfRangeException(nameof(position));
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        return scope.MoveToOuter(ForwardCore(activation, [], cache: null, resumeAfter: position));
+    }
+
     /// <summary>A hook (on a layer's output) that zero-ablates the given channels of a conv layer, or features of a linear
     /// one: everything downstream, its ReLU included, sees 0 there.</summary>
     public (ConvHookPoint Point, Func<Tensor, ConvHookPoint, Tensor?> Hook) ZeroChannels(string layer, IReadOnlyCollection<int> channels)
@@ -147,13 +172,13 @@ public sealed class ConvNet : IDisposable
     }
 
     private Tensor ForwardCore(Tensor images, List<(ConvHookPoint Point, Func<Tensor, ConvHookPoint, Tensor?> Hook)> hooks,
-        (Func<ConvHookPoint, bool> Filter, Dictionary<ConvHookPoint, Tensor> Into)? cache)
+        (Func<ConvHookPoint, bool> Filter, Dictionary<ConvHookPoint, Tensor> Into)? cache, int? resumeAfter = null, int? stopAfter = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var c = Config;
         foreach (var (point, _) in hooks)
             if (!HookPoints.Contains(point)) throw new ArgumentException($"This network has no hook point '{point}'.", nameof(hooks));
-        if (images.dim() != 4 || images.shape[1] != c.InputChannels || images.shape[2] != c.InputHeight || images.shape[3] != c.InputWidth)
+        if (resumeAfter is null && (images.dim() != 4 || images.shape[1] != c.InputChannels || images.shape[2] != c.InputHeight || images.shape[3] != c.InputWidth))
             throw new ArgumentException($"Images must be [batch, {c.InputChannels}, {c.InputHeight}, {c.InputWidth}]; got [{string.Join(", ", images.shape)}].", nameof(images));
         var x = images.to(ScalarType.Float32, Device);
 
@@ -170,8 +195,15 @@ public sealed class ConvNet : IDisposable
         }
 
         string? previous = null;
-        foreach (var layer in c.layers)
+        for (var position = 0; position < c.layers.Count; position++)
         {
+            var layer = c.layers[position];
+            // Everything up to the layer resumed after has run already: x is its output.
+            if (position <= resumeAfter)
+            {
+                previous = layer.name;
+                continue;
+            }
             switch (layer.type)
             {
                 case ConvNetConfig.Conv2d:
@@ -195,6 +227,7 @@ public sealed class ConvNet : IDisposable
                     break;
             }
             previous = layer.name;
+            if (position == stopAfter) break;
         }
         return x;
     }

@@ -1,3 +1,4 @@
+using Archive.Formats.Models;
 using Archive.Engine.Evidence;
 using Archive.Engine.Methods;
 using static TorchSharp.torch;
@@ -36,8 +37,10 @@ public sealed record UnitAblationResult(GroupAccuracies Clean, AblationDrop Clai
 /// </summary>
 public static class UnitAblation
 {
+    /// <param name="outputs">The layer's output over <paramref name="images"/> from an earlier run (<see cref="LayerOutputs.Compute"/>),
+    /// or null to compute it here.</param>
     public static UnitAblationResult Run(ConvNet net, ImageSet images, byte[] labels, string layer, IReadOnlyList<int> units,
-        IReadOnlyList<int> curveClasses, IReadOnlyList<int> straightClasses, long seed, int draws)
+        IReadOnlyList<int> curveClasses, IReadOnlyList<int> straightClasses, long seed, int draws, LayerOutputs? outputs = null)
     {
         if (labels.Length != images.Count) throw new InvalidDataException($"{labels.Length} labels for {images.Count} images.");
         var named = net.Config.Layer(layer);
@@ -47,10 +50,15 @@ public static class UnitAblation
         foreach (var c in curveClasses.Concat(straightClasses))
             if (!labels.Contains((byte)c)) throw new InvalidDataException($"The image set has no image of class {c}.");
 
-        var clean = Accuracy(net, images, labels, curveClasses, straightClasses, null);
+        // Ablations change only what comes after the layer: its output is computed once, batch by batch, and each
+        // variant runs the rest of the network from there (30 draws cost a little more than one full pass, not 31).
+        var owned = outputs is null ? LayerOutputs.Compute(net, images, layer) : null;
+        using var _ = owned;
+        outputs ??= owned!;
+        var clean = Score(net, labels, curveClasses, straightClasses, outputs.Predict(net, []));
         AblationDrop Ablate(int[] ablated)
         {
-            var accuracy = Accuracy(net, images, labels, curveClasses, straightClasses, net.ZeroChannels(layer, ablated));
+            var accuracy = Score(net, labels, curveClasses, straightClasses, outputs.Predict(net, ablated));
             return new AblationDrop(ablated, accuracy, clean.Curve - accuracy.Curve, clean.Straight - accuracy.Straight);
         }
         var rng = new SplitMix64(unchecked((ulong)seed));
@@ -85,9 +93,11 @@ public static class UnitAblation
     }
 
     public static GroupAccuracies Accuracy(ConvNet net, ImageSet images, byte[] labels, IReadOnlyList<int> curveClasses, IReadOnlyList<int> straightClasses,
-        (ConvHookPoint Point, Func<Tensor, ConvHookPoint, Tensor?> Hook)? hook)
+        (ConvHookPoint Point, Func<Tensor, ConvHookPoint, Tensor?> Hook)? hook) =>
+        Score(net, labels, curveClasses, straightClasses, Predict(net, images, hook));
+
+    private static GroupAccuracies Score(ConvNet net, byte[] labels, IReadOnlyList<int> curveClasses, IReadOnlyList<int> straightClasses, int[] predicted)
     {
-        var predicted = Predict(net, images, hook);
         var classes = net.Config.Classes;
         var (correct, total) = (new int[classes], new int[classes]);
         for (var i = 0; i < labels.Length; i++)
@@ -99,5 +109,71 @@ public static class UnitAblation
         double Group(IReadOnlyList<int> group) => group.Sum(c => correct[c]) / (double)group.Sum(c => total[c]);
         return new GroupAccuracies(Group(curveClasses), Group(straightClasses),
             [.. Enumerable.Range(0, classes).Select(c => total[c] == 0 ? double.NaN : correct[c] / (double)total[c])]);
+    }
+}
+
+/// <summary>
+/// What every image leaves after one layer and the channel-wise layers that follow it (its ReLU and max-pool), in the
+/// batches <see cref="UnitAblation.Predict"/> uses, for ablations of that layer's channels. Zeroing a channel commutes
+/// with ReLU (relu(0) = 0) and max-pooling (the max over zeros is 0), and those layers treat every channel alone, so a
+/// channel zeroed here gives bit for bit the scores of zeroing it at the layer's output; only the layers after run per
+/// variant.
+/// </summary>
+public sealed class LayerOutputs : IDisposable
+{
+    private readonly List<Tensor> batches = [];
+    private int position;
+
+    public static LayerOutputs Compute(ConvNet net, ImageSet images, string layer, int batchSize = 500)
+    {
+        var named = net.Config.Layer(layer);
+        var outputs = new LayerOutputs { position = named.Position };
+        while (outputs.position + 1 < net.Config.layers.Count && net.Config.layers[outputs.position + 1].type is ConvNetConfig.Relu or ConvNetConfig.MaxPool)
+            outputs.position++;
+        try
+        {
+            for (var start = 0; start < images.Count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                using var batch = images.Slice(start, Math.Min(batchSize, images.Count - start), net.Device);
+                outputs.batches.Add(net.RunThrough(batch, outputs.position).MoveToOuterDisposeScope());
+            }
+            return outputs;
+        }
+        catch
+        {
+            outputs.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Top-class predictions (the first on a tie) for every image, with <paramref name="zeroed"/> channels set to 0.</summary>
+    public int[] Predict(ConvNet net, IReadOnlyCollection<int> zeroed)
+    {
+        var predictions = new List<int>();
+        foreach (var output in batches)
+        {
+            EngineCancellation.ThrowIfRequested();
+            using var scope = NewDisposeScope();
+            var channels = output.shape[1];
+            foreach (var c in zeroed)
+                if (c < 0 || c >= channels) throw new InvalidDataException($"The layer has {channels} channels; there is no channel {c}.");
+            var input = output;
+            if (zeroed.Count > 0)
+            {
+                var keep = Enumerable.Range(0, (int)channels).Select(c => zeroed.Contains(c) ? 0f : 1f).ToArray();
+                long[] shape = output.dim() == 4 ? [1, channels, 1, 1] : [1, channels];
+                input = output * tensor(keep, output.dtype, output.device).reshape(shape);
+            }
+            var logits = net.RunFrom(position, input);
+            predictions.AddRange(logits.argmax(1).to(ScalarType.Int64).cpu().data<long>().ToArray().Select(p => (int)p));
+        }
+        return [.. predictions];
+    }
+
+    public void Dispose()
+    {
+        foreach (var b in batches) b.Dispose();
+        batches.Clear();
     }
 }

@@ -103,6 +103,24 @@ public class TuningCurveTests
     }
 
     [Fact]
+    public void Resuming_after_a_point_gives_the_full_runs_scores()
+    {
+        var config = ConvNetConfig.FromJson(ConvNetTests.Mnist);
+        using var net = ConvNet.Create(config, seed: 8, CPU);
+        var random = new Random(4);
+        using var images = new ImageSet(12, 28, 28, [.. Enumerable.Range(0, 12 * 784).Select(_ => (byte)random.Next(256))]).ToTensor(CPU);
+        var pool2 = config.Layer("conv2").Position + 2; // conv2, relu, maxpool
+
+        using var through = net.RunThrough(images, pool2);
+        using var resumed = net.RunFrom(pool2, through);
+        using var full = net.RunWithHooks(images);
+
+        Assert.Equal([12L, 16, 7, 7], through.shape);
+        Assert.Equal(full.data<float>().ToArray(), resumed.data<float>().ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => net.RunFrom(config.layers.Count, through));
+    }
+
+    [Fact]
     public void Random_control_units_are_drawn_from_the_seed_among_the_other_units_of_the_layer()
     {
         var config = ConvNetConfig.FromJson(ConvNetTests.Mnist);
