@@ -159,16 +159,24 @@ public sealed class ConvNet : IDisposable
     /// one: everything downstream, its ReLU included, sees 0 there.</summary>
     public (ConvHookPoint Point, Func<Tensor, ConvHookPoint, Tensor?> Hook) ZeroChannels(string layer, IReadOnlyCollection<int> channels)
     {
-        var named = Config.Layer(layer);
-        foreach (var c in channels)
-            if (c < 0 || c >= named.Channels) throw new InvalidDataException($"Layer '{layer}' has {named.Channels} channels; there is no channel {c}.");
-        var keep = Enumerable.Range(0, named.Channels).Select(c => channels.Contains(c) ? 0f : 1f).ToArray();
-        return (ConvHookPoint.Output(layer), (x, _) =>
-        {
-            long[] shape = x.dim() == 4 ? [1, named.Channels, 1, 1] : [1, named.Channels];
-            using var mask = tensor(keep, x.dtype, x.device).reshape(shape);
-            return x * mask;
-        });
+        var keep = KeepMask(layer, Config.Layer(layer).Channels, channels);
+        return (ConvHookPoint.Output(layer), (x, _) => ZeroChannels(x, keep));
+    }
+
+    /// <summary>1 for each channel kept, 0 for each in <paramref name="zeroed"/>, which must all be among the <paramref name="channels"/>.</summary>
+    internal static float[] KeepMask(string layer, int channels, IReadOnlyCollection<int> zeroed)
+    {
+        foreach (var c in zeroed)
+            if (c < 0 || c >= channels) throw new InvalidDataException($"Layer '{layer}' has {channels} channels; there is no channel {c}.");
+        return [.. Enumerable.Range(0, channels).Select(c => zeroed.Contains(c) ? 0f : 1f)];
+    }
+
+    /// <summary><paramref name="x"/> ([batch, c, h, w] or [batch, c]) with the channels <paramref name="keep"/> marks 0 set to 0.</summary>
+    internal static Tensor ZeroChannels(Tensor x, float[] keep)
+    {
+        long[] shape = x.dim() == 4 ? [1, keep.Length, 1, 1] : [1, keep.Length];
+        using var mask = tensor(keep, x.dtype, x.device).reshape(shape);
+        return x * mask;
     }
 
     private Tensor ForwardCore(Tensor images, List<(ConvHookPoint Point, Func<Tensor, ConvHookPoint, Tensor?> Hook)> hooks,

@@ -57,6 +57,16 @@ public static class TuningCurves
         return (field.CentreOf(row), field.CentreOf(column));
     }
 
+    /// <summary>The square of pixels that position sees, clamped to the image: what figures of a unit's stimuli and
+    /// visualisations are cropped to.</summary>
+    public static (int Top, int Left, int Size) ReceptiveWindow(ConvNetConfig config, string layer)
+    {
+        var size = config.ReceptiveFieldOf(layer).Size;
+        var (row, column) = ReceptiveFieldCentre(config, layer);
+        static int Start(double centre, int size, int side) => Math.Clamp((int)Math.Ceiling(centre - size / 2.0), 0, Math.Max(0, side - size));
+        return (Start(row, size, config.InputHeight), Start(column, size, config.InputWidth), size);
+    }
+
     /// <summary>
     /// responses[unit][stimulus]: every channel of <paramref name="layer"/>, at the centre of its map, after the ReLU
     /// that follows the layer, for each stimulus.

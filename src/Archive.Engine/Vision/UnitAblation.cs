@@ -86,11 +86,13 @@ public static class UnitAblation
             using var scope = NewDisposeScope();
             using var batch = images.Slice(start, count, net.Device);
             var logits = hook is { } h ? net.RunWithHooks(batch, h) : net.RunWithHooks(batch);
-            var top = logits.argmax(1).to(ScalarType.Int64).cpu().data<long>().ToArray();
-            for (var i = 0; i < count; i++) predictions[start + i] = (int)top[i];
+            TopClasses(logits).CopyTo(predictions, start);
         }
         return predictions;
     }
+
+    /// <summary>The top class of each row of scores, the first on a tie.</summary>
+    internal static int[] TopClasses(Tensor logits) => [.. logits.argmax(1).to(ScalarType.Int64).cpu().data<long>().ToArray().Select(p => (int)p)];
 
     public static GroupAccuracies Accuracy(ConvNet net, ImageSet images, byte[] labels, IReadOnlyList<int> curveClasses, IReadOnlyList<int> straightClasses,
         (ConvHookPoint Point, Func<Tensor, ConvHookPoint, Tensor?> Hook)? hook) =>
@@ -123,11 +125,12 @@ public sealed class LayerOutputs : IDisposable
 {
     private readonly List<Tensor> batches = [];
     private int position;
+    private string layer = "";
 
     public static LayerOutputs Compute(ConvNet net, ImageSet images, string layer, int batchSize = 500)
     {
         var named = net.Config.Layer(layer);
-        var outputs = new LayerOutputs { position = named.Position };
+        var outputs = new LayerOutputs { position = named.Position, layer = layer };
         while (outputs.position + 1 < net.Config.layers.Count && net.Config.layers[outputs.position + 1].type is ConvNetConfig.Relu or ConvNetConfig.MaxPool)
             outputs.position++;
         try
@@ -151,22 +154,12 @@ public sealed class LayerOutputs : IDisposable
     public int[] Predict(ConvNet net, IReadOnlyCollection<int> zeroed)
     {
         var predictions = new List<int>();
+        var keep = batches.Count == 0 || zeroed.Count == 0 ? null : ConvNet.KeepMask(layer, (int)batches[0].shape[1], zeroed);
         foreach (var output in batches)
         {
             EngineCancellation.ThrowIfRequested();
             using var scope = NewDisposeScope();
-            var channels = output.shape[1];
-            foreach (var c in zeroed)
-                if (c < 0 || c >= channels) throw new InvalidDataException($"The layer has {channels} channels; there is no channel {c}.");
-            var input = output;
-            if (zeroed.Count > 0)
-            {
-                var keep = Enumerable.Range(0, (int)channels).Select(c => zeroed.Contains(c) ? 0f : 1f).ToArray();
-                long[] shape = output.dim() == 4 ? [1, channels, 1, 1] : [1, channels];
-                input = output * tensor(keep, output.dtype, output.device).reshape(shape);
-            }
-            var logits = net.RunFrom(position, input);
-            predictions.AddRange(logits.argmax(1).to(ScalarType.Int64).cpu().data<long>().ToArray().Select(p => (int)p));
+            predictions.AddRange(UnitAblation.TopClasses(net.RunFrom(position, keep is null ? output : ConvNet.ZeroChannels(output, keep))));
         }
         return [.. predictions];
     }

@@ -90,5 +90,5 @@ public static class CurveCircuit
 
     /// <summary>One image of a set, cropped to a window, intensities in [0, 1].</summary>
     public static double[][] Crop(ImageSet images, int index, int top, int left, int size) =>
-        [.. Enumerable.Range(top, size).Select(r => Enumerable.Range(left, size).Select(c => images.Pixels[(index * images.Height + r) * images.Width + c] / 255.0).ToArray())];
+        Archive.Formats.Models.UnitImages.Window(images.Image(index).ToArray(), images.Width, [top, left, size]);
 }

@@ -34,8 +34,7 @@ public static class CurveDetectorWriteup
         var (mapRow, mapColumn) = TuningCurves.MapCentre(named);
         var (rfRow, rfColumn) = TuningCurves.ReceptiveFieldCentre(config, Layer);
         var field = config.ReceptiveFieldOf(Layer);
-        var cropTop = (int)Math.Ceiling(rfRow - field.Size / 2.0);
-        var cropLeft = (int)Math.Ceiling(rfColumn - field.Size / 2.0);
+        var (cropTop, cropLeft, _) = TuningCurves.ReceptiveWindow(config, Layer);
         var sel = CurveDetectorSpecimen.Selection;
 
         L("## Question");

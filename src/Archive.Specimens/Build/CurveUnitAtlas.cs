@@ -36,9 +36,9 @@ public static class CurveUnitAtlas
             var curves = CurveStimuli.Curves(geometry, CurveDetectorSpecimen.Orientations, net.Config.InputHeight, net.Config.InputWidth, row, column);
             var lines = CurveStimuli.Lines(geometry, CurveDetectorSpecimen.Orientations, net.Config.InputHeight, net.Config.InputWidth, row, column);
             var tuning = TuningCurves.Measure(net, layer, curves, lines);
-            // The same window as the writeup's figures: the receptive field, clamped to the image.
-            var size = net.Config.ReceptiveFieldOf(layer).Size;
-            var window = new[] { Clamp((int)Math.Ceiling(row - size / 2.0), size, net.Config.InputHeight), Clamp((int)Math.Ceiling(column - size / 2.0), size, net.Config.InputWidth), size };
+            // The same window as the writeup's figures.
+            var (top, left, size) = TuningCurves.ReceptiveWindow(net.Config, layer);
+            int[] window = [top, left, size];
             var (curveCrops, lineCrops) = (Crops(curves, window), Crops(lines, window));
             var examples = TopExamplesOf(net, layer, heldOut);
             var kernels = Kernels(net, layer);
@@ -80,8 +80,6 @@ public static class CurveUnitAtlas
     }
 
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
-
-    private static int Clamp(int start, int size, int side) => Math.Clamp(start, 0, Math.Max(0, side - size));
 
     private static byte[] Crops(ImageSet images, int[] window)
     {

@@ -66,11 +66,10 @@ public static class GraphAttachments
     public static async Task<Results<Ok<AttachedGraph>, ProblemHttpResult>> Attach(
         ArchiveDbContext db, ClaimsPrincipal user, string slug, string circuit, Guid id, CancellationToken ct)
     {
-        var (problem, circuitId) = await AuthorizeAsync(db, user, slug, circuit, ct);
+        var (problem, specimenId, circuitId) = await AuthorizeAsync(db, user, slug, circuit, ct);
         if (problem is not null) return problem;
         var graph = await db.AttributionGraphs.Include(g => g.Circuit).ThenInclude(c => c!.Revision).SingleOrDefaultAsync(g => g.Id == id, ct);
         if (graph is null) return SpecimensApi.NotFoundProblem($"No attribution graph has id {id}.");
-        var specimenId = await db.Circuits.Where(c => c.Id == circuitId).Select(c => c.Revision.SpecimenId).SingleAsync(ct);
         if (graph.Circuit is { } current && (current.Revision.SpecimenId != specimenId || current.Slug != circuit))
             return TypedResults.Problem($"Graph {id} is attached to another circuit; detach it there first.", title: "Attached elsewhere", statusCode: StatusCodes.Status409Conflict);
         graph.CircuitId = circuitId;
@@ -81,7 +80,7 @@ public static class GraphAttachments
     public static async Task<Results<NoContent, ProblemHttpResult>> Detach(
         ArchiveDbContext db, ClaimsPrincipal user, string slug, string circuit, Guid id, CancellationToken ct)
     {
-        var (problem, _) = await AuthorizeAsync(db, user, slug, circuit, ct);
+        var (problem, _, _) = await AuthorizeAsync(db, user, slug, circuit, ct);
         if (problem is not null) return problem;
         var detached = await db.AttributionGraphs
             .Where(g => g.Id == id && g.Circuit != null && g.Circuit.Slug == circuit && g.Circuit.Revision.Specimen.Slug == slug)
@@ -90,15 +89,15 @@ public static class GraphAttachments
     }
 
     /// <summary>The current revision's circuit, if the caller may change what is attached to it (submitter or reviewer).</summary>
-    private static async Task<(ProblemHttpResult? Problem, int CircuitId)> AuthorizeAsync(
+    private static async Task<(ProblemHttpResult? Problem, int SpecimenId, int CircuitId)> AuthorizeAsync(
         ArchiveDbContext db, ClaimsPrincipal user, string slug, string circuit, CancellationToken ct)
     {
         var target = await ReviewActors.FindAsync(db, user, slug, ct);
-        if (target is null) return (SpecimensApi.NotFoundProblem($"No specimen '{slug}'."), 0);
+        if (target is null) return (SpecimensApi.NotFoundProblem($"No specimen '{slug}'."), 0, 0);
         if (!target.Actor.IsAuthor && !target.Actor.IsReviewer)
-            return (TypedResults.Problem("Only the specimen's submitter or a reviewer attaches graphs to its circuits.", title: "Forbidden", statusCode: StatusCodes.Status403Forbidden), 0);
+            return (TypedResults.Problem("Only the specimen's submitter or a reviewer attaches graphs to its circuits.", title: "Forbidden", statusCode: StatusCodes.Status403Forbidden), 0, 0);
         var circuitId = await db.Circuits.Where(c => c.Slug == circuit && c.RevisionId == c.Revision.Specimen.CurrentRevisionId && c.Revision.SpecimenId == target.SpecimenId)
             .Select(c => (int?)c.Id).SingleOrDefaultAsync(ct);
-        return circuitId is { } found ? (null, found) : (SpecimensApi.NotFoundProblem($"Specimen '{slug}' has no circuit '{circuit}'."), 0);
+        return circuitId is { } found ? (null, target.SpecimenId, found) : (SpecimensApi.NotFoundProblem($"Specimen '{slug}' has no circuit '{circuit}'."), 0, 0);
     }
 }
