@@ -32,6 +32,7 @@ public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options)
     public DbSet<EvidenceRunAttempt> EvidenceRunAttempts => Set<EvidenceRunAttempt>();
     public DbSet<FeatureDictionary> FeatureDictionaries => Set<FeatureDictionary>();
     public DbSet<Feature> Features => Set<Feature>();
+    public DbSet<DashboardJob> DashboardJobs => Set<DashboardJob>();
     public DbSet<FeatureActivation> FeatureActivations => Set<FeatureActivation>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<ReviewEvent> ReviewEvents => Set<ReviewEvent>();
@@ -58,6 +59,7 @@ public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options)
         builder.ApplyConfiguration(new EvidenceRunAttemptConfiguration());
         builder.ApplyConfiguration(new FeatureDictionaryConfiguration());
         builder.ApplyConfiguration(new FeatureConfiguration());
+        builder.ApplyConfiguration(new DashboardJobConfiguration());
         builder.ApplyConfiguration(new FeatureActivationConfiguration());
         builder.ApplyConfiguration(new UserConfiguration());
         builder.ApplyConfiguration(new ApiKeyConfiguration());

@@ -18,6 +18,12 @@ if (args is [] or ["--help" or "-h" or "help", ..])
                                          replace the features (statistics, top contexts, explanations) of dictionary
                                          <slug> with those of a Neuronpedia export ({modelId}/{sourceId}/features/...);
                                          the dictionary itself (cfg.json, weights) must be imported first
+          archive-specimens import-saelens <folder> --model <slug> --tokens <file> --windows <n> --length <n>
+                                         [--slug s] [--title t] [--description d] [--token-description d] [--wait]
+                                         any SAELens folder (SAELens 5.x or 6.x cfg.json; standard, TopK, JumpReLU)
+                                         as a dictionary of model <slug>; the evidence worker computes its dashboards
+                                         over the token ids in <file> (little-endian int32, windows × length; or
+                                         --token-set <sha256> for ids the archive holds); --wait follows it to the end
 
         Configuration (environment variables): ConnectionStrings__Archive and Blobs__* (the blob store), as for the
         site and the worker. See the README.
@@ -37,6 +43,13 @@ if (args is ["import-neuronpedia", ..])
     using var cancel = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
     return await NeuronpediaImportCommand.RunAsync(args[1..], cancel.Token);
+}
+
+if (args is ["import-saelens", ..])
+{
+    using var cancel = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+    return await SaeLensImportCommand.RunAsync(args[1..], cancel.Token);
 }
 
 if (args is not ["import", var folder])

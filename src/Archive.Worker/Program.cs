@@ -8,9 +8,9 @@ using Archive.Worker.Evidence;
 if (args is ["--help" or "-h" or "help", ..])
 {
     Console.WriteLine("""
-        archive-worker — the Specimen Archive's evidence worker
+        archive-worker — the Specimen Archive's evidence worker (and the dashboards of uploaded dictionaries)
 
-          archive-worker                                 take evidence runs from the queue until stopped (Ctrl-C, SIGTERM)
+          archive-worker                                 take evidence runs and dashboard jobs from their queues until stopped
           archive-worker blobs gc [--dry-run]            remove blobs no row refers to, and staging files of dead uploads
           archive-worker blobs verify                    re-hash every blob; list those that no longer match their name
 
@@ -36,6 +36,7 @@ builder.Services.AddOptions<EvidenceWorkerOptions>().BindConfiguration(EvidenceW
 builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<EvidenceWorkerOptions>, EvidenceWorkerOptionsValidator>();
 builder.Services.AddEvidenceMethods();
 builder.Services.AddHostedService<EvidenceWorker>();
+builder.Services.AddHostedService<Archive.Worker.Dictionaries.DashboardWorker>();
 
 using var host = builder.Build();
 

@@ -1,3 +1,4 @@
+using Archive.Formats.SaeLens;
 using Archive.Engine;
 using Archive.Engine.Saes;
 using BenchmarkDotNet.Attributes;

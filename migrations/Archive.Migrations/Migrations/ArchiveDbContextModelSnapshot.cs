@@ -548,6 +548,78 @@ namespace Archive.Migrations.Migrations
                     b.ToTable("claims", (string)null);
                 });
 
+            modelBuilder.Entity("Archive.Data.Dictionaries.DashboardJob", b =>
+                {
+                    b.Property<int>("FeatureDictionaryId")
+                        .HasColumnType("integer")
+                        .HasColumnName("feature_dictionary_id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<DateTimeOffset?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_expires_at");
+
+                    b.Property<string>("LeasedBy")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("leased_by");
+
+                    b.Property<DateTimeOffset>("QueuedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("queued_at");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<int>("Step")
+                        .HasColumnType("integer")
+                        .HasColumnName("step");
+
+                    b.Property<int>("TokenLength")
+                        .HasColumnType("integer")
+                        .HasColumnName("token_length");
+
+                    b.Property<string>("TokenSetSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character(64)")
+                        .HasColumnName("token_set_sha256")
+                        .IsFixedLength();
+
+                    b.Property<int>("TokenWindows")
+                        .HasColumnType("integer")
+                        .HasColumnName("token_windows");
+
+                    b.HasKey("FeatureDictionaryId")
+                        .HasName("pk_dashboard_jobs");
+
+                    b.HasIndex("TokenSetSha256")
+                        .HasDatabaseName("ix_dashboard_jobs_token_set_sha256");
+
+                    b.HasIndex("Status", "QueuedAt")
+                        .HasDatabaseName("ix_dashboard_jobs_status_queued_at");
+
+                    b.ToTable("dashboard_jobs", (string)null);
+                });
+
             modelBuilder.Entity("Archive.Data.Dictionaries.Feature", b =>
                 {
                     b.Property<long>("Id")
@@ -743,6 +815,10 @@ namespace Archive.Migrations.Migrations
                         .HasColumnName("sparsity_sha256")
                         .IsFixedLength();
 
+                    b.Property<int?>("SubmittedById")
+                        .HasColumnType("integer")
+                        .HasColumnName("submitted_by_id");
+
                     b.Property<string>("Title")
                         .IsRequired()
                         .HasMaxLength(300)
@@ -769,6 +845,9 @@ namespace Archive.Migrations.Migrations
 
                     b.HasIndex("SparsitySha256")
                         .HasDatabaseName("ix_feature_dictionaries_sparsity_sha256");
+
+                    b.HasIndex("SubmittedById")
+                        .HasDatabaseName("ix_feature_dictionaries_submitted_by_id");
 
                     b.ToTable("feature_dictionaries", (string)null);
                 });
@@ -1679,6 +1758,25 @@ namespace Archive.Migrations.Migrations
                     b.Navigation("Revision");
                 });
 
+            modelBuilder.Entity("Archive.Data.Dictionaries.DashboardJob", b =>
+                {
+                    b.HasOne("Archive.Data.Dictionaries.FeatureDictionary", "FeatureDictionary")
+                        .WithOne("DashboardJob")
+                        .HasForeignKey("Archive.Data.Dictionaries.DashboardJob", "FeatureDictionaryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_dashboard_jobs_feature_dictionaries_feature_dictionary_id");
+
+                    b.HasOne("Archive.Data.Blobs.Blob", null)
+                        .WithMany()
+                        .HasForeignKey("TokenSetSha256")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_dashboard_jobs_blobs_token_set_sha256");
+
+                    b.Navigation("FeatureDictionary");
+                });
+
             modelBuilder.Entity("Archive.Data.Dictionaries.Feature", b =>
                 {
                     b.HasOne("Archive.Data.Dictionaries.FeatureDictionary", "FeatureDictionary")
@@ -1723,7 +1821,15 @@ namespace Archive.Migrations.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_feature_dictionaries_blobs_sparsity_sha256");
 
+                    b.HasOne("Archive.Data.Accounts.User", "SubmittedBy")
+                        .WithMany()
+                        .HasForeignKey("SubmittedById")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_feature_dictionaries_users_submitted_by_id");
+
                     b.Navigation("Model");
+
+                    b.Navigation("SubmittedBy");
                 });
 
             modelBuilder.Entity("Archive.Data.Evidence.EvidenceRun", b =>
@@ -1906,6 +2012,8 @@ namespace Archive.Migrations.Migrations
 
             modelBuilder.Entity("Archive.Data.Dictionaries.FeatureDictionary", b =>
                 {
+                    b.Navigation("DashboardJob");
+
                     b.Navigation("Features");
                 });
 

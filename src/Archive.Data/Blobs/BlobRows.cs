@@ -27,6 +27,7 @@ public static class BlobRows
         UNION SELECT sha256 FROM feature_dictionaries
         UNION SELECT sparsity_sha256 FROM feature_dictionaries WHERE sparsity_sha256 IS NOT NULL
         UNION SELECT sha256 FROM attribution_graphs
+        UNION SELECT token_set_sha256 FROM dashboard_jobs
         UNION SELECT parameters->'token_set'->>'sha256' FROM claims WHERE parameters->'token_set'->>'sha256' IS NOT NULL
         UNION SELECT parameters->'curves'->>'sha256' FROM claims WHERE parameters->'curves'->>'sha256' IS NOT NULL
         UNION SELECT parameters->'lines'->>'sha256' FROM claims WHERE parameters->'lines'->>'sha256' IS NOT NULL

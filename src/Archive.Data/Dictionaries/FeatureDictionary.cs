@@ -1,3 +1,4 @@
+using Archive.Data.Accounts;
 using Archive.Data.Models;
 
 namespace Archive.Data.Dictionaries;
@@ -32,5 +33,10 @@ public sealed class FeatureDictionary
     /// <summary>How the dashboard statistics' token set was made (corpus, tokenizer, hash, seed).</summary>
     public string TokenSetDescription { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>Who uploaded it; null for the archive's own (bundles and the operator's CLI). Only they may replace it.</summary>
+    public int? SubmittedById { get; set; }
+    public User? SubmittedBy { get; set; }
+    /// <summary>The worker's dashboard computation, for an uploaded dictionary; null when the dashboards came with it.</summary>
+    public DashboardJob? DashboardJob { get; set; }
     public List<Feature> Features { get; set; } = [];
 }

@@ -20,6 +20,8 @@ internal sealed class FeatureDictionaryConfiguration : IEntityTypeConfiguration<
         builder.HasOne<Blob>().WithMany().HasForeignKey(d => d.SparsitySha256).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne(d => d.Model).WithMany().HasForeignKey(d => d.ModelId).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(d => d.ModelId);
+        builder.HasOne(d => d.SubmittedBy).WithMany().HasForeignKey(d => d.SubmittedById).OnDelete(DeleteBehavior.SetNull);
+        builder.HasOne(d => d.DashboardJob).WithOne(j => j.FeatureDictionary).HasForeignKey<DashboardJob>(j => j.FeatureDictionaryId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

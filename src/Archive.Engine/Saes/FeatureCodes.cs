@@ -1,3 +1,4 @@
+using Archive.Formats.SaeLens;
 using static TorchSharp.torch;
 
 namespace Archive.Engine.Saes;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Archive.Engine.Evidence;
 using Archive.Engine.Transformer;
 using static TorchSharp.torch;
 
@@ -280,39 +281,26 @@ public static class FeatureStatistics
         int batchSequences = 16)
     {
         var hookName = sae.cfg.hook_name ?? throw new ArgumentException("The SAE's cfg.json names no hook_name.", nameof(sae));
-        if (!HookName.TryParse(hookName, out var hook))
-            throw new ArgumentException($"The SAE's hook_name '{hookName}' is not a hook point of this engine.", nameof(sae));
         if (tokens.Length == 0) throw new ArgumentException("No token sequences.", nameof(tokens));
         var inputs = TokenSetRecord.Create(tokens, generator, seed, hookName);
+        using var activations = SaeFeatureMeasures.HookActivations(model, tokens, hookName, batchSequences);
+        return Compute(model, sae, activations, inputs, tokens, options);
+    }
 
-        var parts = new List<Tensor>();
-        try
-        {
-            for (var start = 0; start < tokens.Length; start += batchSequences)
-            {
-                using var scope = NewDisposeScope();
-                var batch = tokens[start..Math.Min(tokens.Length, start + batchSequences)];
-                var ids = new long[batch.Length * inputs.SequenceLength];
-                for (var b = 0; b < batch.Length; b++)
-                    for (var p = 0; p < inputs.SequenceLength; p++) ids[b * inputs.SequenceLength + p] = batch[b][p];
-                var input = tensor(ids, [batch.Length, inputs.SequenceLength], int64, model.Device);
-                var (_, cache) = model.RunWithCache(input, h => h == hook);
-                using (cache)
-                {
-                    if (!cache.TryGetValue(hook, out var acts))
-                        throw new ArgumentException($"The model has no hook point '{hookName}'.", nameof(sae));
-                    parts.Add(acts.detach().to(CPU).to_type(float32).MoveToOuterDisposeScope());
-                }
-            }
-            using var activations = cat(parts, 0); // [n_seq, n_pos, ...]
-            var residual = hook.Point is HookPoint.ResidPre or HookPoint.ResidMid or HookPoint.ResidPost;
-            var W_U = residual && sae.d_in == model.Config.d_model ? model.Param("unembed.W_U") : null;
-            return Compute(sae, activations, inputs, tokens, options, W_U);
-        }
-        finally
-        {
-            foreach (var part in parts) part.Dispose();
-        }
+    /// <summary>
+    /// As <see cref="Compute(SparseAutoencoder, Tensor, TokenSetRecord, int[][], FeatureStatisticsOptions?, Tensor?)"/>
+    /// over <paramref name="model"/>'s activations at the SAE's hook, with logit effects through the model's
+    /// <c>unembed.W_U</c> when the hook is on the residual stream (elsewhere W_dec·W_U means nothing).
+    /// </summary>
+    public static FeatureStatisticsResult Compute(HookedTransformer model, SparseAutoencoder sae, Tensor activations, TokenSetRecord inputs,
+        int[][] tokens, FeatureStatisticsOptions? options = null)
+    {
+        var hookName = sae.cfg.hook_name ?? throw new ArgumentException("The SAE's cfg.json names no hook_name.", nameof(sae));
+        if (!HookName.TryParse(hookName, out var hook))
+            throw new ArgumentException($"The SAE's hook_name '{hookName}' is not a hook point of this engine.", nameof(sae));
+        var residual = hook.Point is HookPoint.ResidPre or HookPoint.ResidMid or HookPoint.ResidPost;
+        var W_U = residual && sae.d_in == model.Config.d_model ? model.Param("unembed.W_U") : null;
+        return Compute(sae, activations, inputs, tokens, options, W_U);
     }
 
     /// <summary>

@@ -35,22 +35,8 @@ public static class SaeLensFolder
         var weightsPath = Path.Combine(folder, WeightsFileName);
         if (!File.Exists(weightsPath)) throw new FileNotFoundException($"The SAE folder has no {WeightsFileName}.", weightsPath);
 
-        // Shapes first, from the header alone.
-        var header = SafetensorsFile.ReadHeader(weightsPath);
-        var expected = SparseAutoencoder.ExpectedShapes(cfg);
-        foreach (var (name, shape) in expected)
-        {
-            var info = header.Find(name)
-                ?? throw new InvalidDataException($"{WeightsFileName} lacks tensor '{name}' (architecture {cfg.architecture} needs {string.Join(", ", expected.Keys)}).");
-            if (!info.Shape.SequenceEqual(shape))
-                throw new InvalidDataException(
-                    $"{WeightsFileName}: tensor '{name}' has shape [{string.Join(", ", info.Shape)}]; cfg.json (d_in = {cfg.d_in}, d_sae = {cfg.d_sae}) requires [{string.Join(", ", shape)}].");
-        }
-        foreach (var info in header.Tensors)
-        {
-            if (expected.ContainsKey(info.Name) || info.Name == "scaling_factor") continue;
-            throw new InvalidDataException($"{WeightsFileName} holds unexpected tensor '{SafeName(info.Name)}' for architecture {cfg.architecture}.");
-        }
+        // Names, shapes and dtypes first, from the header alone (the rule the site applies to an upload).
+        SaeLensFiles.CheckWeights(cfg, SafetensorsFile.ReadHeader(weightsPath));
 
         var tensors = SafetensorsFile.Load(weightsPath);
         try
@@ -79,10 +65,7 @@ public static class SaeLensFolder
     {
         var path = Path.Combine(folder, SparsityFileName);
         if (!File.Exists(path)) return null;
-        var header = SafetensorsFile.ReadHeader(path);
-        var info = header.Find("sparsity") ?? throw new InvalidDataException($"{SparsityFileName} lacks tensor 'sparsity'.");
-        if (!info.Shape.SequenceEqual([(long)cfg.d_sae]))
-            throw new InvalidDataException($"{SparsityFileName}: tensor 'sparsity' has shape [{string.Join(", ", info.Shape)}]; cfg.json requires [{cfg.d_sae}].");
+        SaeLensFiles.CheckSparsity(cfg, SafetensorsFile.ReadHeader(path));
         using var t = SafetensorsFile.LoadTensor(path, "sparsity");
         using var f = t.to_type(float32);
         return f.data<float>().ToArray();
@@ -107,6 +90,4 @@ public static class SaeLensFolder
         }
         File.WriteAllText(Path.Combine(folder, ConfigFileName), sae.cfg.ToJson());
     }
-
-    private static string SafeName(string name) => name.Length > 100 ? name[..100] + "…" : name;
 }

@@ -1,3 +1,4 @@
+using Archive.Formats.SaeLens;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -88,24 +89,10 @@ public sealed class SparseAutoencoder : nn.Module<Tensor, Tensor>
         if (threshold is not null) register_parameter("threshold", threshold);
     }
 
-    /// <summary>The expected shape of every tensor in the state dict.</summary>
-    public static IReadOnlyDictionary<string, long[]> ExpectedShapes(SaeLensConfig cfg)
-    {
-        var shapes = new Dictionary<string, long[]>
-        {
-            ["W_enc"] = [cfg.d_in, cfg.d_sae],
-            ["W_dec"] = [cfg.d_sae, cfg.d_in],
-            ["b_enc"] = [cfg.d_sae],
-            ["b_dec"] = [cfg.d_in],
-        };
-        if (cfg.architecture == SaeLensConfig.JumpReLU) shapes["threshold"] = [cfg.d_sae];
-        return shapes;
-    }
-
     /// <summary>Throws <see cref="InvalidDataException"/> naming the first missing, unexpected or misshapen tensor.</summary>
     public static void ValidateStateDict(SaeLensConfig cfg, IReadOnlyDictionary<string, Tensor> state_dict)
     {
-        var expected = ExpectedShapes(cfg);
+        var expected = SaeLensFiles.ExpectedShapes(cfg);
         foreach (var (name, shape) in expected)
         {
             if (!state_dict.TryGetValue(name, out var t))

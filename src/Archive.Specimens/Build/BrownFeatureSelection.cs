@@ -4,6 +4,7 @@ using Archive.Data.Bundles;
 using Archive.Engine.Evidence;
 using Archive.Engine.Saes;
 using Archive.Formats.Claims;
+using Archive.Formats.Dictionaries;
 using Archive.Specimens.Import;
 using static TorchSharp.torch;
 
@@ -112,31 +113,7 @@ public static class BrownFeatureSelection
 
     public static void WriteDashboards(string path, string hook, FeatureStatisticsResult stats, RestrictedVocabulary vocab, List<ExplainedFeature> explained)
     {
-        var explanations = explained.ToDictionary(e => e.Feature, e => e.Explanation);
-        static double R(double v) => Math.Round(v, 3);
-        var dashboards = new FeatureDashboardFile
-        {
-            HookName = hook,
-            DSae = stats.d_sae,
-            TokenSet = new DashboardTokenSet(stats.Inputs.SequenceCount, stats.Inputs.SequenceLength, stats.Inputs.Sha256, stats.Inputs.Generator ?? ""),
-            HistogramEdges = stats.Options.HistogramEdges().Select(R).ToArray(),
-            Features = [.. stats.Features.Select(f => new FeatureDashboard
-            {
-                Index = f.Index,
-                Explanation = explanations.GetValueOrDefault(f.Index, ""),
-                Density = f.Density,
-                ActiveTokens = f.ActiveTokens,
-                MaxActivation = R(f.MaxActivation),
-                HistogramCounts = f.Histogram.Counts,
-                HistogramUnderflow = f.Histogram.Underflow,
-                HistogramOverflow = f.Histogram.Overflow,
-                TopContexts = [.. f.TopContexts.Select(c => new DashboardContext(c.Sequence, c.Position, R(c.Activation), c.Position - c.WindowStart,
-                    [.. c.TokenIds.Select(vocab.TokenString)], [.. c.Activations.Select(a => R(a))]))],
-                PositiveLogits = [.. (f.LogitEffects?.Positive ?? []).Select(e => new DashboardLogit(vocab.TokenString(e.TokenId), e.TokenId, R(e.Effect)))],
-                NegativeLogits = [.. (f.LogitEffects?.Negative ?? []).Select(e => new DashboardLogit(vocab.TokenString(e.TokenId), e.TokenId, R(e.Effect)))],
-                SimilarFeatures = [.. f.SimilarFeatures.Select(s => new DashboardSimilar(s.Index, R(s.Cosine)))],
-            })],
-        };
+        var dashboards = FeatureDashboards.From(hook, stats, vocab.TokenString, explained.ToDictionary(e => e.Feature, e => e.Explanation));
         File.WriteAllText(path, JsonSerializer.Serialize(dashboards, FeatureDashboardFile.JsonOptions) + "\n");
     }
 

@@ -1,3 +1,4 @@
+using Archive.Formats.SaeLens;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;

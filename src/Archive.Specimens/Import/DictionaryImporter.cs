@@ -5,6 +5,8 @@ using Archive.Data.Blobs;
 using Archive.Data.Dictionaries;
 using Archive.Data.Models;
 using Archive.Engine.Saes;
+using Archive.Formats.Dictionaries;
+using Archive.Formats.SaeLens;
 using Microsoft.EntityFrameworkCore;
 
 namespace Archive.Specimens.Import;
@@ -142,35 +144,7 @@ public static class DictionaryImporter
             return;
         }
 
-        if (weightsChanged)
-        {
-            // Feature evidence computed with the old weights is stale until re-run (claims name their dictionary by slug).
-            await db.Database.ExecuteSqlAsync($"""
-                UPDATE evidence_runs SET stale = true FROM claims
-                WHERE claims.id = evidence_runs.claim_id AND evidence_runs.status = 'Succeeded' AND claims.parameters->>'dictionary' = {manifest.Slug}
-                """, ct);
-        }
-        await db.Features.Where(f => f.FeatureDictionaryId == dictionary.Id).ExecuteDeleteAsync(ct);
-        var edges = import.Dashboards.HistogramEdges;
-        foreach (var f in import.Dashboards.Features)
-        {
-            db.Features.Add(new Feature
-            {
-                FeatureDictionaryId = dictionary.Id,
-                Index = f.Index,
-                Explanation = f.Explanation,
-                Density = f.Density,
-                MaxActivation = f.MaxActivation,
-                HistogramJson = JsonSerializer.Serialize(new { edges, counts = f.HistogramCounts, underflow = f.HistogramUnderflow, overflow = f.HistogramOverflow }),
-                PositiveLogitsJson = JsonSerializer.Serialize(f.PositiveLogits.Select(l => new { token = l.Token, token_id = l.TokenId, value = l.Value })),
-                NegativeLogitsJson = JsonSerializer.Serialize(f.NegativeLogits.Select(l => new { token = l.Token, token_id = l.TokenId, value = l.Value })),
-                SimilarFeaturesJson = JsonSerializer.Serialize(f.SimilarFeatures.Select(s => new { index = s.Index, cosine = s.Cosine })),
-                TopActivations = [.. f.TopContexts.Select((c, rank) => new FeatureActivation
-                {
-                    Rank = rank, MaxValue = c.MaxActivation, MaxTokenIndex = c.MaxIndex, Tokens = c.Tokens, Values = c.Activations,
-                })],
-            });
-        }
-        await db.SaveChangesAsync(ct);
+        if (weightsChanged) await FeatureRows.MarkEvidenceStaleAsync(db, manifest.Slug, ct);
+        await FeatureRows.ReplaceAsync(db, dictionary.Id, import.Dashboards, ct);
     }
 }

@@ -27,6 +27,7 @@ public static class DictionariesApi
             .Produces(StatusCodes.Status200OK, contentType: "application/zip");
         api.MapMethods("/{slug}/weights", [HttpMethods.Get, HttpMethods.Head], GetWeights).WithName("GetDictionaryWeights")
             .WithSummary("The dictionary's sae_weights.safetensors, streamed from the blob store. ETag is its sha256; Range and HEAD work.");
+        api.MapDictionaryUpload();
         return api;
     }
 

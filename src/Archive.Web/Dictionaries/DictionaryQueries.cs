@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Archive.Data;
 using Archive.Data.Circuits;
+using Archive.Data.Dictionaries;
 using Archive.Data.Specimens;
 using Archive.Web.Specimens;
 using Microsoft.EntityFrameworkCore;
@@ -24,7 +25,27 @@ public sealed record DictionaryResponse(
     string Sha256,
     long SizeBytes,
     DateTimeOffset CreatedAt,
-    string DownloadUrl);
+    string DownloadUrl,
+    string? UploadedBy,
+    DashboardProgress Dashboards);
+
+/// <summary>Where a dictionary's dashboards stand: computed with it (a bundle's), or the worker's progress on an upload's.</summary>
+/// <param name="Step">The worker's step (1-based) of <paramref name="Steps"/>; 0 while queued.</param>
+public sealed record DashboardProgress(DashboardStatus Status, int Step, int Steps, string Description, string? Error)
+{
+    public static readonly DashboardProgress Queued = Of(DashboardStatus.Queued, 0, null);
+
+    /// <param name="status">The job's status; null when the dictionary has no job (its dashboards came with it).</param>
+    public static DashboardProgress Of(DashboardStatus? status, int step, string? error) => status switch
+    {
+        null => new(DashboardStatus.Ready, DashboardSteps.Count, DashboardSteps.Count, "computed when the dictionary was built", null),
+        DashboardStatus.Ready => new(DashboardStatus.Ready, DashboardSteps.Count, DashboardSteps.Count, "computed by the archive's worker", null),
+        DashboardStatus.Failed => new(DashboardStatus.Failed, step, DashboardSteps.Count, "failed", error),
+        var s => new(s.Value, step, DashboardSteps.Count, DashboardSteps.Describe(step), null),
+    };
+
+    public bool IsPending => Status is DashboardStatus.Queued or DashboardStatus.Computing;
+}
 
 /// <summary>How the dictionary's features are spread: counts per half-decade of log10 density, dead features apart.</summary>
 public sealed record DensityBin(double Log10Low, double Log10High, int Count);
@@ -140,7 +161,10 @@ public static class DictionaryQueries
     private static IQueryable<DictionaryResponse> Project(IQueryable<Archive.Data.Dictionaries.FeatureDictionary> query) =>
         query.Select(d => new DictionaryResponse(
             d.Slug, d.Title, d.Description, d.Model.Slug, d.Model.Name, d.HookName, d.HookLayer, d.Architecture, d.DIn, d.DSae, d.K,
-            d.Features.Count(), d.Sha256, d.SizeBytes, d.CreatedAt, "/api/v1/dictionaries/" + d.Slug + "/download"));
+            d.Features.Count(), d.Sha256, d.SizeBytes, d.CreatedAt, "/api/v1/dictionaries/" + d.Slug + "/download",
+            d.SubmittedBy == null ? null : d.SubmittedBy.Handle,
+            DashboardProgress.Of(d.DashboardJob == null ? null : d.DashboardJob.Status,
+                d.DashboardJob == null ? 0 : d.DashboardJob.Step, d.DashboardJob == null ? null : d.DashboardJob.Error)));
 
     public static Task<List<DictionaryResponse>> ListAsync(ArchiveDbContext db, CancellationToken ct) =>
         Project(db.FeatureDictionaries.AsNoTracking().OrderBy(d => d.Model.Slug).ThenBy(d => d.HookLayer).ThenBy(d => d.Slug)).ToListAsync(ct);

@@ -33,13 +33,14 @@ public sealed class SubmissionUpload : IAsyncDisposable
 
     public IReadOnlyDictionary<string, StagedBlob> Files => files;
 
-    public static async Task<SubmissionUpload> ReadAsync(HttpRequest request, IBlobStore store, long maxBytes, CancellationToken ct)
+    public static async Task<SubmissionUpload> ReadAsync(HttpRequest request, IBlobStore store, long maxBytes, CancellationToken ct,
+        string manifestName = "specimen.json")
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
             || HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is not { Length: > 0 } boundary)
         {
             throw new SubmissionRefusedException(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                ["Send multipart/form-data: a part named 'manifest' (specimen.json) and one part per file, named by its path in the bundle."]);
+                [$"Send multipart/form-data: a part named 'manifest' ({manifestName}) and one part per file, named by its path."]);
         }
         if (!RequestBodyLimit.TryRaise(request, maxBytes)) throw TooLarge(maxBytes);
 
@@ -61,7 +62,7 @@ public sealed class SubmissionUpload : IAsyncDisposable
                 }
                 await upload.AddFileAsync(BundlePath(name, HeaderUtilities.RemoveQuotes(disposition.FileName).Value), section.Body, ct);
             }
-            upload.Manifest = manifest ?? throw SubmissionRefusedException.Invalid("No part named 'manifest' (the bundle's specimen.json).");
+            upload.Manifest = manifest ?? throw SubmissionRefusedException.Invalid($"No part named 'manifest' (the {manifestName}).");
             return upload;
         }
         catch (Exception e) when (e is InvalidDataException or IOException && e is not BlobTooLargeException)
@@ -81,12 +82,14 @@ public sealed class SubmissionUpload : IAsyncDisposable
 
     /// <summary>
     /// A bundle as one zip (the site's upload form, or <c>Content-Type: application/zip</c> on the API): the folder
-    /// <c>archive-specimens build</c> writes, zipped, with <c>specimen.json</c> at its root or inside one top folder.
+    /// <c>archive-specimens build</c> writes, zipped, with <c>specimen.json</c> (<paramref name="manifestName"/>; a SAELens
+    /// folder's is <c>dictionary.json</c>) at its root or inside one top folder.
     /// A zip must be seekable to read: a request body is staged first, a form's file (already buffered to disk) is read
     /// where it is. Each entry is staged within the same byte budget, counted as it inflates, so a zip bomb stops at the
     /// limit.
     /// </summary>
-    public static async Task<SubmissionUpload> ReadZipAsync(Stream body, IBlobStore store, long maxBytes, CancellationToken ct)
+    public static async Task<SubmissionUpload> ReadZipAsync(Stream body, IBlobStore store, long maxBytes, CancellationToken ct,
+        string manifestName = "specimen.json")
     {
         StagedBlob? zipFile = null;
         if (!body.CanSeek)
@@ -108,9 +111,9 @@ public sealed class SubmissionUpload : IAsyncDisposable
             using var zip = new ZipArchive(file ?? body, ZipArchiveMode.Read, leaveOpen: true);
             var entries = zip.Entries.Where(e => !e.FullName.EndsWith('/')).ToList();
             if (entries.Count > MaxZipEntries) throw SubmissionRefusedException.Invalid($"The zip holds {entries.Count} files; a bundle has at most {MaxZipEntries}.");
-            var manifestEntry = entries.Where(e => e.Name == "specimen.json").MinBy(e => e.FullName.Count(c => c == '/'))
-                ?? throw SubmissionRefusedException.Invalid("The zip holds no specimen.json.");
-            var root = manifestEntry.FullName[..^"specimen.json".Length];
+            var manifestEntry = entries.Where(e => e.Name == manifestName).MinBy(e => e.FullName.Count(c => c == '/'))
+                ?? throw SubmissionRefusedException.Invalid($"The zip holds no {manifestName}.");
+            var root = manifestEntry.FullName[..^manifestName.Length];
             foreach (var entry in entries)
             {
                 if (!entry.FullName.StartsWith(root, StringComparison.Ordinal)) continue;

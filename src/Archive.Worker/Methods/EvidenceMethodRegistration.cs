@@ -20,6 +20,7 @@ public static class EvidenceMethodRegistration
         services.AddSingleton<BlobCache>();
         services.AddSingleton<ModelCache>();
         services.AddScoped<EvidenceRunner>();
+        services.AddSingleton<Dictionaries.DashboardComputation>();
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using Archive.Formats.SaeLens;
 using System.Text.Json;
 using Archive.Engine.Saes;
 using Archive.Engine.Transformer;

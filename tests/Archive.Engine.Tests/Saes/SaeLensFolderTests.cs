@@ -1,3 +1,4 @@
+using Archive.Formats.SaeLens;
 using System.Text.Json.Nodes;
 using Archive.Engine.Saes;
 using Archive.Engine.Safetensors;

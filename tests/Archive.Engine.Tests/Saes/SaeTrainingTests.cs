@@ -1,3 +1,4 @@
+using Archive.Formats.SaeLens;
 using Archive.Engine.Saes;
 using Archive.Engine.Training;
 using Xunit;

@@ -1,3 +1,4 @@
+using Archive.Formats.SaeLens;
 using Archive.Engine.Saes;
 using Xunit;
 using static Archive.Engine.Tests.Saes.SaeTestData;

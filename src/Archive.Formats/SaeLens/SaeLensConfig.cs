@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 // The JSON keys are SAELens's spellings on purpose; that they coincide with property names is incidental.
 #pragma warning disable CA1507
 
-namespace Archive.Engine.Saes;
+namespace Archive.Formats.SaeLens;
 
 /// <summary>
 /// An SAE's <c>cfg.json</c>, with SAELens key names. Reads both layouts SAELens has written: the pre-6.0 flat one

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Archive.Specimens.Import;
+namespace Archive.Formats.Dictionaries;
 
 /// <summary>
 /// A dictionary's <c>features.json</c> in a bundle: per feature, the dashboard statistics of evidence-methods section 5
