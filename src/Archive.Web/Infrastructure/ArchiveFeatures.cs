@@ -24,6 +24,8 @@ public static class ArchiveFeatures
         // Pages: one Markdig pipeline for every writeup (thread-safe, built once).
         services.AddSingleton<MarkdownRenderer>();
         services.AddSingleton<RenderedWriteups>();
+        // Specimen pages and API documents for anonymous readers, kept per specimen version.
+        services.AddSingleton<SpecimenResponseCache>();
         // Methods: docs/evidence-methods.md, read and rendered once (it ships with the build).
         services.AddSingleton<MethodsDocument>();
         // Files: uploads stream into the blob store's staging (the submission pages and API commit them).

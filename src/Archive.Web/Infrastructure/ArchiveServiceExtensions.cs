@@ -2,6 +2,7 @@ using Archive.Data;
 using Archive.Data.Blobs;
 using Archive.Web.Accounts;
 using Archive.Web.Components;
+using Archive.Web.Specimens;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -72,6 +73,7 @@ public static class ArchiveServiceExtensions
         app.UseAuthorization();
         app.UseRateLimiter();
         app.UseAntiforgery();
+        app.UseSpecimenResponseCache();
         return app;
     }
 
@@ -90,6 +92,7 @@ public static class ArchiveServiceExtensions
         app.MapScalarApiReference((options, http) => options.WithTitle("Specimen Archive API").DisableDefaultFonts()
             .WithNonce(ContentSecurityPolicy.For(http).NewScriptNonce()));
         app.MapArchiveApis();
+        app.MapBenchmarkEndpoints(app.Configuration);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

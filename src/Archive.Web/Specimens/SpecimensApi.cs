@@ -29,8 +29,8 @@ public static class SpecimensApi
         api.MapGet("/", ListSpecimens).WithName(nameof(ListSpecimens));
         api.MapGet("/export", ExportSpecimens).WithName(nameof(ExportSpecimens))
             .WithSummary("Every published specimen with its current revision, one JSON document per line (NDJSON).");
-        api.MapGet("/{slug}", GetSpecimen).WithName(nameof(GetSpecimen));
-        api.MapGet("/{slug}/revisions/{number:int}", GetRevision).WithName(nameof(GetRevision));
+        api.MapGet("/{slug}", GetSpecimen).WithName(nameof(GetSpecimen)).WithMetadata(new CachedBySpecimenVersionAttribute());
+        api.MapGet("/{slug}/revisions/{number:int}", GetRevision).WithName(nameof(GetRevision)).WithMetadata(new CachedBySpecimenVersionAttribute());
         api.MapGet("/{slug}/circuits/{circuit}", GetCircuit).WithName(nameof(GetCircuit));
         api.MapGet("/{slug}/circuits/{circuit}/attribution-graph", GetAttributionGraph).WithName(nameof(GetAttributionGraph))
             .WithSummary("The circuit as circuit-tracer / Neuronpedia attribution-graph JSON. pinned=ids marks a subgraph; subgraph=true exports only it.");
