@@ -774,6 +774,10 @@ namespace Archive.Migrations.Migrations
                         .HasColumnType("text")
                         .HasColumnName("description");
 
+                    b.Property<long>("FeaturesVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("features_version");
+
                     b.Property<int>("HookLayer")
                         .HasColumnType("integer")
                         .HasColumnName("hook_layer");

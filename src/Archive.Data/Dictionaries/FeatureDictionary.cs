@@ -36,6 +36,12 @@ public sealed class FeatureDictionary
     /// <summary>Who uploaded it; null for the archive's own (bundles and the operator's CLI). Only they may replace it.</summary>
     public int? SubmittedById { get; set; }
     public User? SubmittedBy { get; set; }
+    /// <summary>
+    /// Moves whenever any of the dictionary's feature rows is inserted, updated or deleted, whoever writes them (the
+    /// bundle and Neuronpedia importers, the worker's dashboards, SQL by hand): PostgreSQL triggers on <c>features</c>
+    /// bump it once per statement. A feature's API response is kept in memory against it.
+    /// </summary>
+    public long FeaturesVersion { get; set; }
     /// <summary>The worker's dashboard computation, for an uploaded dictionary; null when the dashboards came with it.</summary>
     public DashboardJob? DashboardJob { get; set; }
     public List<Feature> Features { get; set; } = [];

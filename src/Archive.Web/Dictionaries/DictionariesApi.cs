@@ -21,7 +21,8 @@ public static class DictionariesApi
         api.MapGet("/{slug}/features", ListFeatures).WithName(nameof(ListFeatures))
             .WithSummary("The dictionary's features a page at a time, by keyset: q, min_density, max_density, sort=index|density|max, dir=asc|desc, limit (1–500, default 50), cursor (nextCursor or previousCursor of the page before; also in the Link header).");
         api.MapGet("/{slug}/features/{index:int}", GetFeature).WithName(nameof(GetFeature))
-            .WithSummary("A feature's dashboard data: density, activation histogram, top activating contexts, logit effects, similar features, circuits using it.");
+            .Produces<FeatureResponse>(StatusCodes.Status200OK).Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("A feature's dashboard data: density, activation histogram, top activating contexts, logit effects, similar features, circuits using it. ETag with If-None-Match answers 304.");
         api.MapGet("/{slug}/download", DownloadDictionary).WithName(nameof(DownloadDictionary))
             .WithSummary("The SAELens folder as a zip: cfg.json, sae_weights.safetensors, and sparsity.safetensors when every feature has statistics.")
             .Produces(StatusCodes.Status200OK, contentType: "application/zip");
@@ -96,10 +97,8 @@ public static class DictionariesApi
         return Microsoft.AspNetCore.Http.Extensions.UriHelper.BuildAbsolute(request.Scheme, request.Host, request.PathBase, request.Path, QueryString.Create(query));
     }
 
-    public static async Task<Results<Ok<FeatureResponse>, ProblemHttpResult>> GetFeature(ArchiveDbContext db, string slug, int index, CancellationToken ct) =>
-        await DictionaryQueries.LoadFeatureAsync(db, slug, index, ct) is { } feature
-            ? TypedResults.Ok(feature)
-            : NotFound($"No feature {index} in dictionary '{slug}'.");
+    public static async Task<IResult> GetFeature(HttpContext http, ArchiveDbContext db, FeatureResponses responses, string slug, int index, CancellationToken ct) =>
+        await responses.GetAsync(http, db, slug, index, ct) ?? NotFound($"No feature {index} in dictionary '{slug}'.");
 
     public static async Task<Results<BlobFileResult, ProblemHttpResult>> GetWeights(ArchiveDbContext db, string slug, CancellationToken ct)
     {

@@ -26,6 +26,7 @@ public static class ArchiveFeatures
         services.AddSingleton<RenderedWriteups>();
         // Specimen pages and API documents for anonymous readers, kept per specimen version.
         services.AddSingleton<SpecimenResponseCache>();
+        services.AddSingleton<Dictionaries.FeatureResponses>();
         // Methods: docs/evidence-methods.md, read and rendered once (it ships with the build).
         services.AddSingleton<MethodsDocument>();
         // Files: uploads stream into the blob store's staging (the submission pages and API commit them).

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Archive.Web.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace Archive.Web.Tests.Api;
 
@@ -72,6 +73,52 @@ public sealed class DictionariesApiTests(ArchiveFixture archive) : IAsyncLifetim
         Assert.False(similar[1].GetProperty("hasDashboard").GetBoolean());
         Assert.Equal(JsonValueKind.Null, root.GetProperty("previous").ValueKind);
         Assert.Equal(1, root.GetProperty("next").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_features_document_revalidates_by_etag_and_changes_with_its_explanation_and_its_circuits()
+    {
+        await SeedAsync();
+        await using (var db = archive.CreateDbContext())
+        {
+            // A draft whose circuit uses feature 0: not shown until it is published.
+            var dictionary = await db.FeatureDictionaries.SingleAsync(Ct);
+            var specimen = ArchiveTestData.NewSpecimen(await db.Models.SingleAsync(Ct), "quotes", "Quotes", status: Archive.Data.Specimens.SpecimenStatus.Draft);
+            specimen.Revisions[0].Circuits[0].Nodes.Add(new Archive.Data.Circuits.CircuitNode
+            {
+                Key = "F0", Kind = Archive.Data.Circuits.CircuitNodeKind.Feature, Label = "Opening quote", FeatureDictionaryId = dictionary.Id, Index = 0,
+            });
+            await ArchiveTestData.SaveAsync(db, specimen);
+        }
+        using var client = archive.CreateClient();
+        const string url = "/api/v1/dictionaries/attn-2l-resid1-topk/features/0";
+
+        using var first = await client.GetAsync(url, Ct);
+        var etag = first.Headers.ETag!;
+        Assert.Equal(0, (await first.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("circuits").GetArrayLength());
+        using (var again = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { IfNoneMatch = { etag } } })
+        using (var notModified = await client.SendAsync(again, Ct))
+            Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+
+        // Written behind the site's back, as an importer would: the next request sees it.
+        await using (var db = archive.CreateDbContext())
+        {
+            await db.Features.Where(f => f.Index == 0).ExecuteUpdateAsync(u => u.SetProperty(f => f.Explanation, "opening quotes, rewritten"), Ct);
+        }
+        using (var rewritten = await client.GetAsync(url, Ct))
+        {
+            Assert.NotEqual(etag, rewritten.Headers.ETag);
+            Assert.Equal("opening quotes, rewritten", (await rewritten.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("explanation").GetString());
+        }
+        // A similar feature's explanation is part of the document too (feature 0 lists feature 1).
+        await using (var db = archive.CreateDbContext())
+        {
+            await db.Features.Where(f => f.Index == 1).ExecuteUpdateAsync(u => u.SetProperty(f => f.Explanation, "plurals"), Ct);
+            await db.Specimens.ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, Archive.Data.Specimens.SpecimenStatus.Published), Ct);
+        }
+        var published = await client.GetFromJsonAsync<JsonElement>(url, Ct);
+        Assert.Equal("plurals", published.GetProperty("similarFeatures")[0].GetProperty("explanation").GetString());
+        Assert.Equal("quotes", published.GetProperty("circuits")[0].GetProperty("specimenSlug").GetString());
     }
 
     [Theory]
