@@ -81,3 +81,9 @@ public sealed record GuidedClaim(
         };
     }
 }
+
+/// <summary>The form's JSON as the endpoints read it (the web defaults, enums by name), for the page's stored draft.</summary>
+public static class GuidedJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+}
