@@ -187,4 +187,30 @@ public sealed class GuidedFormTests(ArchiveFixture archive) : IAsyncLifetime
         Assert.Contains("data-testid=\"run-live\"", page);
         Assert.Contains("dense-at-most-m", page);
     }
+
+    [Fact]
+    public async Task Another_contributor_can_neither_open_nor_recheck_a_draft_through_the_form()
+    {
+        using (var ada = await GuidedForm.OpenAsync(archive, "ada"))
+        {
+            using var saved = await ada.PostJsonAsync("/submissions/guided/save", GuidedForm.Draft(await ada.UploadToyModelAsync()));
+            Assert.True(saved.IsSuccessStatusCode, await saved.Content.ReadAsStringAsync(Ct));
+        }
+        await archive.CreateAccountAsync("bob", ArchiveRoles.Contributor);
+        using var bob = await GuidedForm.OpenAsync(archive, "bob");
+
+        var page = await bob.Session.GetPageAsync("/submissions/guided?slug=toy-again");
+        using var recheck = await bob.PostAsync("/submissions/guided/toy-again/check", new FormUrlEncodedContent([]));
+        // Bob's own save under Ada's slug is refused by the importer's rule, next to the slug.
+        using var taken = await bob.PostJsonAsync("/submissions/guided/save", GuidedForm.Draft(await bob.UploadToyModelAsync(), slug: "toy-again"));
+
+        Assert.DoesNotContain("guided-checks", page);
+        Assert.DoesNotContain("Superposition in a toy model, again", page);
+        Assert.Equal(HttpStatusCode.NotFound, recheck.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, taken.StatusCode);
+        Assert.Contains("slug", Errors(await JsonOf(taken)).Keys);
+        await using var db = archive.CreateDbContext();
+        Assert.Equal(1, await db.EvidenceRuns.CountAsync(Ct));
+        Assert.Equal(1, await db.SpecimenRevisions.CountAsync(Ct));
+    }
 }
