@@ -201,6 +201,7 @@ public static class GuidedSubmissionForm
                 await using (var file = File.OpenRead(modelFile.Blob.Path))
                     await upload.AddAsync(GuidedDraft.ModelFile, file, ct);
             var result = await importer.ImportAsync(submitter, upload, ct);
+            if (draft.Model?.Upload is { } held) stagedModels.Release(submitter.Id, held); // stored: the archive has it under its slug now
             var slug = Uri.EscapeDataString(result.Slug);
             return TypedResults.Ok(new GuidedSaveResponse(result.Slug, result.Revision, $"/submissions/guided?slug={slug}", $"/specimens/{slug}", result.Claims, result.Warnings));
         }

@@ -10,8 +10,8 @@ public sealed record StagedModel(StagedBlob Blob, string Architecture, ModelCard
 /// <summary>
 /// The guided form uploads its model file on its own, with a progress bar, as soon as it is chosen: it streams into the
 /// blob store's staging and is validated there, and is kept (staged, never committed: no row, no blob) under a random id
-/// for the account that sent it until a save takes a copy of it, or for an hour unused, after which the staging file is
-/// removed. A save copies it into its submission, so a refused save leaves it here for the next try.
+/// for the account that sent it until a save stores it, or for an hour unused, after which the staging file is removed.
+/// A save copies it into its submission, so a refused save leaves it here for the next try.
 /// </summary>
 public sealed class StagedModels(IMemoryCache cache)
 {
@@ -27,6 +27,14 @@ public sealed class StagedModels(IMemoryCache cache)
     }
 
     public StagedModel? Find(int userId, Guid id) => cache.TryGetValue(Key(userId, id), out StagedModel? model) ? model : null;
+
+    /// <summary>Removes the staging file now (a save stored the model, so the archive holds it under its slug).</summary>
+    public void Release(int userId, Guid id)
+    {
+        if (Find(userId, id) is not { } model) return;
+        cache.Remove(Key(userId, id));
+        model.Blob.Dispose(); // at once: the cache's own callback runs later, on the thread pool (deleting twice is harmless)
+    }
 
     private static string Key(int userId, Guid id) => $"guided-model:{userId}:{id}";
 }
