@@ -5,7 +5,8 @@
 //  - the library's filter selects submit on change,
 //  - on feature dashboards, hovering a token of an activating context (or moving through a focused context with the
 //    arrow keys) shows its activation in a tooltip,
-//  - elements with data-module get their ES module mounted (attribution-graph drawings: js/graph-view.js).
+//  - elements with data-module get their ES module mounted (attribution-graph drawings: js/graph-view.js; the guided
+//    submission form: js/guided-form.js), and HTML such a module renders is typeset on its 'archive:rendered' event.
 // Enhancement runs on first load and again after each Blazor enhanced navigation ('enhancedload').
 (() => {
   'use strict';
@@ -197,6 +198,14 @@
   });
   document.addEventListener('focusout', (e) => {
     if (e.target instanceof Element && e.target.classList.contains('context-tokens')) hideToken();
+  });
+
+  // A module that puts rendered writeup HTML into the page (the guided form's preview) asks for the same typesetting
+  // and highlighting as a published writeup gets, with these options.
+  document.addEventListener('archive:rendered', (e) => {
+    if (!(e.target instanceof Element)) return;
+    renderMath(e.target);
+    highlightCode(e.target);
   });
 
   if (document.readyState === 'loading') {

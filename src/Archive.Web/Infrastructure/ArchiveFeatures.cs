@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Archive.Web.Accounts;
 using Archive.Web.Circuits;
+using Archive.Web.Claims;
 using Archive.Web.Dictionaries;
 using Archive.Web.Dictionaries.Exports;
 using Archive.Web.Evidence;
@@ -13,6 +14,7 @@ using Archive.Web.Reviews;
 using Archive.Web.Revisions;
 using Archive.Web.Specimens;
 using Archive.Web.Submissions;
+using Archive.Web.Submissions.Guided;
 
 namespace Archive.Web.Infrastructure;
 
@@ -34,6 +36,7 @@ public static class ArchiveFeatures
         services.AddArchiveRateLimits();
         // Submissions: a researcher's bundle becomes a draft in one request.
         services.AddScoped<SubmissionImporter>();
+        services.AddSingleton<StagedModels>();
         services.AddMemoryCache();
         // One LISTEN evidence_finished connection; open evidence pages refresh when their run finishes.
         services.AddSingleton<EvidenceNotifications>();
@@ -52,6 +55,7 @@ public static class ArchiveFeatures
         v1.MapSubmissionsApi();
         v1.MapReviewApi();
         v1.MapCircuitsApi();
+        v1.MapClaimMethodsApi();
         v1.MapGraphsApi();
         v1.MapGraphAttachmentsApi();
         v1.MapModelsApi();
@@ -62,6 +66,7 @@ public static class ArchiveFeatures
         app.MapAccountForms();
         app.MapReviewForm();
         app.MapSubmitBundleForm();
+        app.MapGuidedSubmissionForm();
         app.MapEvidenceRerunForm();
         app.MapSpecimenRecheckForm();
         return app;

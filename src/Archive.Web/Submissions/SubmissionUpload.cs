@@ -77,6 +77,15 @@ public sealed class SubmissionUpload : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A submission the site's guided form assembles on the server from its fields: the manifest it built, and the files
+    /// added with <see cref="AddAsync"/>, within the same byte budget as an uploaded bundle.
+    /// </summary>
+    public static SubmissionUpload Assemble(IBlobStore store, long maxBytes, string manifest) => new(store, maxBytes) { Manifest = manifest };
+
+    /// <summary>Stages one file of an assembled submission under its bundle path.</summary>
+    public Task AddAsync(string path, Stream content, CancellationToken ct) => AddFileAsync(BundlePath(path, null), content, ct);
+
     /// <summary>Most entries a bundle zip may hold: a bundle is a manifest, a writeup, a model and a few claim inputs.</summary>
     public const int MaxZipEntries = 1000;
 
