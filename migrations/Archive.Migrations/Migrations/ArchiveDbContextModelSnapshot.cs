@@ -1318,6 +1318,19 @@ namespace Archive.Migrations.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("model_id");
 
+                    b.Property<string>("ProposalStatus")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("proposal_status");
+
+                    b.Property<string>("ProposedListingJson")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("proposed_listing_json");
+
+                    b.Property<int?>("ProposedRevisionId")
+                        .HasColumnType("integer")
+                        .HasColumnName("proposed_revision_id");
+
                     b.Property<DateTimeOffset?>("PublishedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("published_at");
@@ -1387,6 +1400,9 @@ namespace Archive.Migrations.Migrations
 
                     b.HasIndex("ModelId")
                         .HasDatabaseName("ix_specimens_model_id");
+
+                    b.HasIndex("ProposedRevisionId")
+                        .HasDatabaseName("ix_specimens_proposed_revision_id");
 
                     b.HasIndex("SearchVector")
                         .HasDatabaseName("ix_specimens_search_vector");
@@ -1915,6 +1931,12 @@ namespace Archive.Migrations.Migrations
                         .IsRequired()
                         .HasConstraintName("fk_specimens_models_model_id");
 
+                    b.HasOne("Archive.Data.Specimens.SpecimenRevision", "ProposedRevision")
+                        .WithMany()
+                        .HasForeignKey("ProposedRevisionId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_specimens_specimen_revisions_proposed_revision_id");
+
                     b.HasOne("Archive.Data.Accounts.User", "SubmittedBy")
                         .WithMany()
                         .HasForeignKey("SubmittedById")
@@ -1924,6 +1946,8 @@ namespace Archive.Migrations.Migrations
                     b.Navigation("CurrentRevision");
 
                     b.Navigation("Model");
+
+                    b.Navigation("ProposedRevision");
 
                     b.Navigation("SubmittedBy");
                 });

@@ -24,8 +24,26 @@ public static partial class BundleEntities
         specimen.Techniques = manifest.Techniques;
         specimen.Authors = manifest.Authors;
         specimen.UpdatedAt = now;
-        specimen.SearchText = string.Join(' ', manifest.Tags.Concat(manifest.Techniques)) + "\n" + PlainText(writeup);
+        specimen.SearchText = SearchText(manifest, writeup);
     }
+
+    /// <summary>Sets the listing fields a published proposal brought.</summary>
+    public static void Describe(Specimen specimen, ProposedListing listing, DateTimeOffset now)
+    {
+        specimen.Title = listing.Title;
+        specimen.Summary = listing.Summary;
+        specimen.Behaviour = listing.Behaviour;
+        specimen.ModelId = listing.ModelId;
+        specimen.Tags = listing.Tags;
+        specimen.Techniques = listing.Techniques;
+        specimen.Authors = listing.Authors;
+        specimen.UpdatedAt = now;
+        specimen.SearchText = listing.SearchText;
+    }
+
+    /// <summary>What the full-text index reads beside title, summary and behaviour: tags, techniques and the writeup's words.</summary>
+    public static string SearchText(BundleManifest manifest, string writeup) =>
+        string.Join(' ', manifest.Tags.Concat(manifest.Techniques)) + "\n" + PlainText(writeup);
 
     /// <summary>The specimen's next revision: the writeup, circuits and claims as the manifest states them.</summary>
     public static SpecimenRevision NewRevision(Specimen specimen, BundleManifest manifest, string writeup, List<Circuit> circuits,

@@ -15,6 +15,9 @@ public sealed record ReviewActor(int UserId, bool IsAuthor, bool IsReviewer);
 /// </code>
 /// Comments change nothing and are open to the author and reviewers at any status. A reviewer does not review their own
 /// specimen. Publishing makes the current revision the published one; revisions are immutable rows already.
+/// A published specimen's proposed next revision goes through the same steps (its <c>ProposalStatus</c> in place of the
+/// status; <see cref="ActsOnProposal"/>), and publishing it makes it the current revision while the specimen stays
+/// published; retraction is of the specimen.
 /// </summary>
 public static class ReviewWorkflow
 {
@@ -46,6 +49,11 @@ public static class ReviewWorkflow
             _ => (null, "Not allowed."),
         };
     }
+
+    /// <summary>Whether <paramref name="action"/> on a specimen in <paramref name="status"/> is a step of its proposal.</summary>
+    public static bool ActsOnProposal(SpecimenStatus status, SpecimenStatus? proposalStatus, ReviewAction action) =>
+        status == SpecimenStatus.Published && proposalStatus is not null
+        && action is ReviewAction.SubmittedForReview or ReviewAction.Published or ReviewAction.ChangesRequested or ReviewAction.Rejected or ReviewAction.Commented;
 
     private static string Past(ReviewAction action) => action switch
     {

@@ -27,8 +27,19 @@ public sealed class Specimen
     public bool Featured { get; set; }
     /// <summary>Summary of the latest verdicts of the current revision's claims, kept by <see cref="ClaimStatusRollup"/>.</summary>
     public ClaimStatus ClaimStatus { get; set; }
+    /// <summary>The revision readers see: for a published specimen, the last one a reviewer published.</summary>
     public int? CurrentRevisionId { get; set; }
     public SpecimenRevision? CurrentRevision { get; set; }
+    /// <summary>
+    /// A published specimen's next revision while its author drafts it and reviewers review it
+    /// (<see cref="ProposalStatus"/>); the current revision stays what readers see until a reviewer publishes this one.
+    /// </summary>
+    public int? ProposedRevisionId { get; set; }
+    public SpecimenRevision? ProposedRevision { get; set; }
+    /// <summary>Draft, InReview or Rejected while there is a <see cref="ProposedRevisionId"/>; null otherwise.</summary>
+    public SpecimenStatus? ProposalStatus { get; set; }
+    /// <summary>The proposal's listing fields (title, summary, tags, ...; <see cref="Bundles.ProposedListing"/>), applied to this row when it is published.</summary>
+    public string? ProposedListingJson { get; set; }
     public List<SpecimenRevision> Revisions { get; set; } = [];
     public int? SubmittedById { get; set; }
     public User? SubmittedBy { get; set; }

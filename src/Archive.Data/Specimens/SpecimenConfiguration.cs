@@ -16,6 +16,9 @@ internal sealed class SpecimenConfiguration : IEntityTypeConfiguration<Specimen>
         builder.Property(s => s.ClaimStatus).HasConversion<string>().HasMaxLength(20);
         builder.HasOne(s => s.Model).WithMany().HasForeignKey(s => s.ModelId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne(s => s.CurrentRevision).WithMany().HasForeignKey(s => s.CurrentRevisionId).OnDelete(DeleteBehavior.SetNull);
+        builder.HasOne(s => s.ProposedRevision).WithMany().HasForeignKey(s => s.ProposedRevisionId).OnDelete(DeleteBehavior.SetNull);
+        builder.Property(s => s.ProposalStatus).HasConversion<string>().HasMaxLength(20);
+        builder.Property(s => s.ProposedListingJson).HasColumnType("jsonb");
         builder.HasMany(s => s.Revisions).WithOne(r => r.Specimen).HasForeignKey(r => r.SpecimenId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne(s => s.SubmittedBy).WithMany().HasForeignKey(s => s.SubmittedById).OnDelete(DeleteBehavior.SetNull);
 

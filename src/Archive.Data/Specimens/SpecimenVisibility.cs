@@ -33,6 +33,27 @@ public static class SpecimenVisibility
     }
 
     /// <summary>
+    /// The revisions <paramref name="viewer"/> may open, and so their writeups, circuits, claims and evidence runs:
+    /// those of specimens they may open, except that a public specimen's revisions after its current one (a proposal
+    /// its author is drafting or reviewers are reviewing, or one they rejected) are seen only by its submitter,
+    /// reviewers and admins.
+    /// </summary>
+    public static Expression<Func<SpecimenRevision, bool>> RevisionViewableBy(SpecimenViewer viewer)
+    {
+        if (viewer.SeesEveryDraft) return r => true;
+        var userId = viewer.UserId;
+        if (userId is null) return r => Public.Contains(r.Specimen.Status) && r.Number <= r.Specimen.CurrentRevision!.Number;
+        return r => r.Specimen.SubmittedById == userId || (Public.Contains(r.Specimen.Status) && r.Number <= r.Specimen.CurrentRevision!.Number);
+    }
+
+    /// <summary>
+    /// The ids of the revisions <paramref name="viewer"/> may open, for filtering what hangs under a revision
+    /// (<c>.Where(r => visible.Contains(r.Claim.RevisionId))</c>).
+    /// </summary>
+    public static IQueryable<int> ViewableRevisionIds(this IQueryable<SpecimenRevision> revisions, SpecimenViewer viewer) =>
+        revisions.Where(RevisionViewableBy(viewer)).Select(r => r.Id);
+
+    /// <summary>
     /// The ids of the specimens <paramref name="viewer"/> may open, for filtering what hangs under a specimen
     /// (<c>.Where(r => visible.Contains(r.Claim.Revision.SpecimenId))</c>): PostgreSQL runs it as a semi-join.
     /// </summary>

@@ -97,8 +97,8 @@ public static class DictionariesApi
         return Microsoft.AspNetCore.Http.Extensions.UriHelper.BuildAbsolute(request.Scheme, request.Host, request.PathBase, request.Path, QueryString.Create(query));
     }
 
-    public static async Task<IResult> GetFeature(HttpContext http, ArchiveDbContext db, FeatureResponses responses, string slug, int index, CancellationToken ct) =>
-        await responses.GetAsync(http, db, slug, index, ct) ?? NotFound($"No feature {index} in dictionary '{slug}'.");
+    public static async Task<IResult> GetFeature(HttpContext http, FeatureResponses responses, string slug, int index, CancellationToken ct) =>
+        await responses.GetAsync(http, slug, index, ct) ?? NotFound($"No feature {index} in dictionary '{slug}'.");
 
     public static async Task<Results<BlobFileResult, ProblemHttpResult>> GetWeights(ArchiveDbContext db, string slug, CancellationToken ct)
     {

@@ -327,11 +327,13 @@ public static class DictionaryQueries
         var page = await FeatureRecords.ReadPageAsync(db, found.Id, index, 1, FeatureParts.All, ct);
         if (page is not [{ } feature] || feature.Index != index) return null;
 
+        // Everyone gets the same document (it is kept per version): the circuits of revisions the public may open.
+        var publicRevisions = db.SpecimenRevisions.ViewableRevisionIds(SpecimenViewer.Public);
         var circuits = await (
                 from n in db.CircuitNodes.AsNoTracking()
                 where n.Kind == CircuitNodeKind.Feature && n.FeatureDictionaryId == found.Id && n.Index == index
                 join c in db.Circuits on n.CircuitId equals c.Id
-                where SpecimenVisibility.Public.Contains(c.Revision.Specimen.Status)
+                where publicRevisions.Contains(c.RevisionId)
                 orderby c.Revision.Specimen.Slug, c.Revision.Number descending, c.Slug, n.Key
                 select new CircuitUse(c.Revision.Specimen.Slug, c.Revision.Specimen.Title, c.Revision.Number,
                     c.Revision.Specimen.CurrentRevisionId == c.RevisionId, c.Slug, c.Title, n.Key, n.Label, n.Activation, n.Influence))

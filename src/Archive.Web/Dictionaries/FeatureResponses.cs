@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Archive.Data;
 using Microsoft.AspNetCore.Http.Json;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -19,8 +18,12 @@ namespace Archive.Web.Dictionaries;
 /// the worker's dashboards), and when a circuit node using the feature or the specimen holding it changes (a new
 /// revision, publication, retraction).
 /// </summary>
-public sealed class FeatureResponses(IOptions<JsonOptions> json) : IDisposable
+public sealed class FeatureResponses(IOptions<JsonOptions> json, IConfiguration configuration) : IDisposable
 {
+    // Its own pool: a served request is one prepared query, with no DbContext behind it (a miss renders with one).
+    private readonly NpgsqlDataSource dataSource = NpgsqlDataSource.Create(configuration.GetConnectionString("Archive")
+        ?? throw new InvalidOperationException("ConnectionStrings:Archive is not set."));
+
     /// <summary>Bytes of JSON kept, least recently used out.</summary>
     public const long MaxBytes = 32L * 1024 * 1024;
 
@@ -29,9 +32,9 @@ public sealed class FeatureResponses(IOptions<JsonOptions> json) : IDisposable
     private sealed record Kept(string ETag, byte[] Json);
 
     /// <summary>The feature's document (or 304, or null when there is no such feature).</summary>
-    public async Task<IResult?> GetAsync(HttpContext http, ArchiveDbContext db, string slug, int index, CancellationToken ct)
+    public async Task<IResult?> GetAsync(HttpContext http, string slug, int index, CancellationToken ct)
     {
-        var version = await VersionAsync(db, slug, index, ct);
+        var version = await VersionAsync(slug, index, ct);
         if (version is null) return null;
         var etag = $"\"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(version)))[..32]}\"";
         http.Response.Headers.ETag = etag;
@@ -44,6 +47,7 @@ public sealed class FeatureResponses(IOptions<JsonOptions> json) : IDisposable
         if (!cache.TryGetValue(key, out Kept? kept) || kept!.ETag != etag)
         {
             // Read after the version: what is rendered is at least that version, so it is never kept under an older one.
+            var db = http.RequestServices.GetRequiredService<ArchiveDbContext>();
             if (await DictionaryQueries.LoadFeatureAsync(db, slug, index, ct) is not { } feature) return null;
             kept = new Kept(etag, JsonSerializer.SerializeToUtf8Bytes(feature, json.Value.SerializerOptions));
             cache.Set(key, kept, new MemoryCacheEntryOptions { Size = kept.Json.Length });
@@ -51,22 +55,15 @@ public sealed class FeatureResponses(IOptions<JsonOptions> json) : IDisposable
         return TypedResults.Bytes(kept.Json, "application/json; charset=utf-8");
     }
 
-    private static async Task<string?> VersionAsync(ArchiveDbContext db, string slug, int index, CancellationToken ct)
+    private async Task<string?> VersionAsync(string slug, int index, CancellationToken ct)
     {
         // Raw and prepared: it runs on every request, and planning its subquery costs more than running it.
-        await db.Database.OpenConnectionAsync(ct);
-        try
-        {
-            await using var command = new NpgsqlCommand(VersionSql, (NpgsqlConnection)db.Database.GetDbConnection());
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = slug });
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = index });
-            await command.PrepareAsync(ct);
-            return await command.ExecuteScalarAsync(ct) as string;
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand(VersionSql, connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = slug });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = index });
+        await command.PrepareAsync(ct); // once per pooled connection; Npgsql keeps it
+        return await command.ExecuteScalarAsync(ct) as string;
     }
 
     private const string VersionSql = """
@@ -83,5 +80,9 @@ public sealed class FeatureResponses(IOptions<JsonOptions> json) : IDisposable
         WHERE d.slug = $1
         """;
 
-    public void Dispose() => cache.Dispose();
+    public void Dispose()
+    {
+        cache.Dispose();
+        dataSource.Dispose();
+    }
 }

@@ -71,8 +71,8 @@ public static class EvidenceApi
     public static async Task<Results<Accepted<EvidenceRunResponse>, ProblemHttpResult>> RequestEvidence(
         ArchiveDbContext db, ClaimsPrincipal user, int claimId, CancellationToken ct)
     {
-        var visible = db.Specimens.ViewableIds(user.Viewer());
-        var exists = await db.Claims.AsNoTracking().AnyAsync(c => c.Id == claimId && visible.Contains(c.Revision.SpecimenId), ct);
+        var visible = db.SpecimenRevisions.ViewableRevisionIds(user.Viewer());
+        var exists = await db.Claims.AsNoTracking().AnyAsync(c => c.Id == claimId && visible.Contains(c.RevisionId), ct);
         if (!exists) return SpecimensApi.NotFoundProblem($"No claim {claimId} that you may see.");
         var request = await EvidenceRequests.QueueAsync(db, claimId, "api", EvidencePriority.Person, ct);
         if (!request.Created)
@@ -86,8 +86,8 @@ public static class EvidenceApi
     public static async Task<Results<Accepted<EvidenceRunResponse>, ProblemHttpResult>> CancelEvidenceRun(
         ArchiveDbContext db, ClaimsPrincipal user, Guid id, CancellationToken ct)
     {
-        var viewable = db.Specimens.ViewableIds(user.Viewer());
-        var visible = await db.EvidenceRuns.AsNoTracking().AnyAsync(r => r.Id == id && viewable.Contains(r.Claim.Revision.SpecimenId), ct);
+        var viewable = db.SpecimenRevisions.ViewableRevisionIds(user.Viewer());
+        var visible = await db.EvidenceRuns.AsNoTracking().AnyAsync(r => r.Id == id && viewable.Contains(r.Claim.RevisionId), ct);
         if (!visible) return SpecimensApi.NotFoundProblem($"No evidence run {id}.");
         if (!await EvidenceRequests.CancelAsync(db, id, ct))
         {
@@ -102,9 +102,9 @@ public static class EvidenceApi
         ArchiveDbContext db, ClaimsPrincipal user, Guid id, string sha256, CancellationToken ct)
     {
         if (!ContentHash.TryParse(sha256, out var hash)) return SpecimensApi.NotFoundProblem($"'{sha256}' is not a sha256.");
-        var viewable = db.Specimens.ViewableIds(user.Viewer());
+        var viewable = db.SpecimenRevisions.ViewableRevisionIds(user.Viewer());
         var run = await db.EvidenceRuns.AsNoTracking()
-            .Where(r => r.Id == id && viewable.Contains(r.Claim.Revision.SpecimenId))
+            .Where(r => r.Id == id && viewable.Contains(r.Claim.RevisionId))
             .Select(r => new { r.Inputs, r.Claim.Revision.Specimen.Status }).SingleOrDefaultAsync(ct);
         if (run?.Inputs is not { } inputs || !NamesFile(inputs.RootElement, hash.Hex)) return SpecimensApi.NotFoundProblem($"Evidence run {id} names no input {hash}.");
         var size = await db.Blobs.AsNoTracking().Where(b => b.Sha256 == hash.Hex).Select(b => (long?)b.SizeBytes).SingleOrDefaultAsync(ct);
@@ -134,8 +134,8 @@ public static class EvidenceApi
 
     private static IQueryable<EvidenceRun> Visible(ArchiveDbContext db, SpecimenViewer viewer)
     {
-        var viewable = db.Specimens.ViewableIds(viewer);
-        return db.EvidenceRuns.AsNoTracking().Where(r => viewable.Contains(r.Claim.Revision.SpecimenId));
+        var viewable = db.SpecimenRevisions.ViewableRevisionIds(viewer);
+        return db.EvidenceRuns.AsNoTracking().Where(r => viewable.Contains(r.Claim.RevisionId));
     }
 
     /// <summary>The wire form of evidence runs, in one query however many runs are read.</summary>

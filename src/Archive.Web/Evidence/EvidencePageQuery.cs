@@ -103,9 +103,9 @@ public static class EvidencePageQuery
     /// <returns>Null when there is no such run, or <paramref name="viewer"/> may not see its specimen.</returns>
     public static async Task<EvidencePageData?> LoadAsync(ArchiveDbContext db, SpecimenViewer viewer, Guid id, CancellationToken ct)
     {
-        var viewable = db.Specimens.ViewableIds(viewer);
+        var viewable = db.SpecimenRevisions.ViewableRevisionIds(viewer);
         var row = await db.EvidenceRuns.AsNoTracking()
-            .Where(r => r.Id == id && viewable.Contains(r.Claim.Revision.SpecimenId))
+            .Where(r => r.Id == id && viewable.Contains(r.Claim.RevisionId))
             .Select(r => new
             {
                 Run = new EvidenceRunView(

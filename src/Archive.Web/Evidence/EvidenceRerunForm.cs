@@ -34,8 +34,8 @@ public static class EvidenceRerunForm
         ArchiveDbContext db, IAntiforgery antiforgery, HttpContext http, Guid id, CancellationToken ct)
     {
         if (!await antiforgery.IsRequestValidAsync(http)) return InvalidForm();
-        var viewable = db.Specimens.ViewableIds(http.User.Viewer());
-        var visible = await db.EvidenceRuns.AsNoTracking().AnyAsync(r => r.Id == id && viewable.Contains(r.Claim.Revision.SpecimenId), ct);
+        var viewable = db.SpecimenRevisions.ViewableRevisionIds(http.User.Viewer());
+        var visible = await db.EvidenceRuns.AsNoTracking().AnyAsync(r => r.Id == id && viewable.Contains(r.Claim.RevisionId), ct);
         if (!visible) return TypedResults.NotFound();
         await EvidenceRequests.CancelAsync(db, id, ct); // already finished: the page shows how it ended
         return FormResults.SeeOther(http, $"/evidence/{id}");
@@ -48,9 +48,9 @@ public static class EvidenceRerunForm
         ArchiveDbContext db, IAntiforgery antiforgery, HttpContext http, Guid id, CancellationToken ct)
     {
         if (!await antiforgery.IsRequestValidAsync(http)) return InvalidForm();
-        var viewable = db.Specimens.ViewableIds(http.User.Viewer());
+        var viewable = db.SpecimenRevisions.ViewableRevisionIds(http.User.Viewer());
         var claimId = await db.EvidenceRuns.AsNoTracking()
-            .Where(r => r.Id == id && viewable.Contains(r.Claim.Revision.SpecimenId))
+            .Where(r => r.Id == id && viewable.Contains(r.Claim.RevisionId))
             .Select(r => (int?)r.ClaimId).SingleOrDefaultAsync(ct);
         if (claimId is null) return TypedResults.NotFound();
         // Whether this request queued the run or one was already pending, the page to show is that run's.

@@ -48,8 +48,8 @@ public static class GraphAttachments
     /// <summary>Where a graph is attached, if the viewer may see that specimen.</summary>
     public static Task<GraphAttachment?> WhereAsync(ArchiveDbContext db, SpecimenViewer viewer, Guid graphId, CancellationToken ct)
     {
-        var visible = db.Specimens.ViewableIds(viewer);
-        return db.AttributionGraphs.AsNoTracking().Where(g => g.Id == graphId && g.Circuit != null && visible.Contains(g.Circuit.Revision.SpecimenId))
+        var visible = db.SpecimenRevisions.ViewableRevisionIds(viewer);
+        return db.AttributionGraphs.AsNoTracking().Where(g => g.Id == graphId && g.Circuit != null && visible.Contains(g.Circuit.RevisionId))
             .Select(g => new GraphAttachment(g.Circuit!.Revision.Specimen.Slug, g.Circuit.Revision.Specimen.Title, g.Circuit.Slug, g.Circuit.Title))
             .SingleOrDefaultAsync(ct);
     }

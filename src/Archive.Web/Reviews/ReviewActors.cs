@@ -8,8 +8,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Archive.Web.Reviews;
 
-/// <summary>A specimen as review sees it, and the caller's part in it.</summary>
-public sealed record ReviewTarget(int SpecimenId, string Slug, SpecimenStatus Status, ReviewActor Actor);
+/// <summary>A specimen as review sees it (with its proposed next revision, if it is published and has one), and the caller's part in it.</summary>
+public sealed record ReviewTarget(int SpecimenId, string Slug, SpecimenStatus Status, ReviewActor Actor, SpecimenStatus? ProposalStatus = null, int? ProposedRevision = null)
+{
+    /// <summary>The status <paramref name="action"/> is decided from: the proposal's for its steps, else the specimen's.</summary>
+    public SpecimenStatus StatusFor(ReviewAction action) => ReviewWorkflow.ActsOnProposal(Status, ProposalStatus, action) ? ProposalStatus!.Value : Status;
+}
 
 public static class ReviewActors
 {
@@ -22,10 +26,11 @@ public static class ReviewActors
         // Anonymous visitors (most specimen page views) have no part in review: no query for them.
         if (user.UserId() is not { } userId) return null;
         var row = await db.Specimens.AsNoTracking().Where(SpecimenVisibility.ViewableBy(user.Viewer())).Where(s => s.Slug == slug)
-            .Select(s => new { s.Id, s.Slug, s.Status, s.SubmittedById }).SingleOrDefaultAsync(ct);
+            .Select(s => new { s.Id, s.Slug, s.Status, s.SubmittedById, s.ProposalStatus, Proposed = s.ProposedRevision == null ? (int?)null : s.ProposedRevision.Number })
+            .SingleOrDefaultAsync(ct);
         if (row is null) return null;
         var isAuthor = row.SubmittedById == userId && (!user.IsApiKey() || user.HasScope(ApiKeyScopes.Submit));
         var isReviewer = user.Can(ArchiveRoles.Reviewer, ApiKeyScopes.Review);
-        return new ReviewTarget(row.Id, row.Slug, row.Status, new ReviewActor(userId, isAuthor, isReviewer));
+        return new ReviewTarget(row.Id, row.Slug, row.Status, new ReviewActor(userId, isAuthor, isReviewer), row.ProposalStatus, row.Proposed);
     }
 }

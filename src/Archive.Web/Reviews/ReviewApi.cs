@@ -14,8 +14,8 @@ public sealed record ReviewStepRequest(ReviewAction Action, string? Body, int? W
 
 public sealed record ReviewEventResponse(long Id, int Revision, ReviewAction Action, string? Actor, string Body, int? WriteupLine, SpecimenStatus StatusAfter, DateTimeOffset CreatedAt);
 
-/// <summary>A specimen waiting for a reviewer.</summary>
-public sealed record ReviewQueueItem(string Slug, string Title, string? Submitter, int Revision, ClaimStatus ClaimStatus, DateTimeOffset UpdatedAt);
+/// <summary>A specimen waiting for a reviewer: a draft, or a published specimen's proposed revision (<paramref name="Proposal"/>).</summary>
+public sealed record ReviewQueueItem(string Slug, string Title, string? Submitter, int Revision, ClaimStatus ClaimStatus, DateTimeOffset UpdatedAt, bool Proposal);
 
 public static class ReviewApi
 {
@@ -33,14 +33,19 @@ public static class ReviewApi
 
     public static async Task<Results<Ok<List<ReviewEventResponse>>, ProblemHttpResult>> ListSteps(ArchiveDbContext db, ClaimsPrincipal user, string slug, CancellationToken ct)
     {
-        var specimenId = await db.Specimens.AsNoTracking().Where(SpecimenVisibility.ViewableBy(user.Viewer())).Where(s => s.Slug == slug)
-            .Select(s => (int?)s.Id).SingleOrDefaultAsync(ct);
-        if (specimenId is null) return SpecimensApi.NotFoundProblem($"No specimen '{slug}' that you may see.");
-        return TypedResults.Ok(await LoadStepsAsync(db, specimenId.Value, ct));
+        var viewer = user.Viewer();
+        var specimen = await db.Specimens.AsNoTracking().Where(SpecimenVisibility.ViewableBy(viewer)).Where(s => s.Slug == slug)
+            .Select(s => new { s.Id, s.SubmittedById }).SingleOrDefaultAsync(ct);
+        if (specimen is null) return SpecimensApi.NotFoundProblem($"No specimen '{slug}' that you may see.");
+        var seesProposal = viewer.SeesEveryDraft || (viewer.UserId is { } id && id == specimen.SubmittedById);
+        return TypedResults.Ok(await LoadStepsAsync(db, specimen.Id, seesProposal, ct));
     }
 
-    public static Task<List<ReviewEventResponse>> LoadStepsAsync(ArchiveDbContext db, int specimenId, CancellationToken ct) =>
-        db.ReviewEvents.AsNoTracking().Where(e => e.SpecimenId == specimenId).OrderBy(e => e.CreatedAt).ThenBy(e => e.Id)
+    /// <param name="seesProposal">Whether the steps of a proposed revision (after the current one) are shown: to its author and reviewers only.</param>
+    public static Task<List<ReviewEventResponse>> LoadStepsAsync(ArchiveDbContext db, int specimenId, bool seesProposal, CancellationToken ct) =>
+        db.ReviewEvents.AsNoTracking().Where(e => e.SpecimenId == specimenId)
+            .Where(e => seesProposal || e.Specimen.CurrentRevision == null || e.RevisionNumber <= e.Specimen.CurrentRevision.Number)
+            .OrderBy(e => e.CreatedAt).ThenBy(e => e.Id)
             .Select(e => new ReviewEventResponse(e.Id, e.RevisionNumber, e.Action, e.Actor == null ? null : e.Actor.Handle, e.Body, e.WriteupLine, e.StatusAfter, e.CreatedAt))
             .ToListAsync(ct);
 
@@ -62,8 +67,9 @@ public static class ReviewApi
         TypedResults.Ok(await LoadQueueAsync(db, ct));
 
     public static Task<List<ReviewQueueItem>> LoadQueueAsync(ArchiveDbContext db, CancellationToken ct) =>
-        db.Specimens.AsNoTracking().Where(s => s.Status == SpecimenStatus.InReview).OrderBy(s => s.UpdatedAt)
+        db.Specimens.AsNoTracking().Where(s => s.Status == SpecimenStatus.InReview || s.ProposalStatus == SpecimenStatus.InReview).OrderBy(s => s.UpdatedAt)
             .Select(s => new ReviewQueueItem(s.Slug, s.Title, s.SubmittedBy == null ? null : s.SubmittedBy.Handle,
-                s.CurrentRevision == null ? 0 : s.CurrentRevision.Number, s.ClaimStatus, s.UpdatedAt))
+                s.ProposedRevision != null ? s.ProposedRevision.Number : s.CurrentRevision == null ? 0 : s.CurrentRevision.Number,
+                s.ClaimStatus, s.UpdatedAt, s.ProposedRevision != null))
             .ToListAsync(ct);
 }

@@ -33,6 +33,7 @@ public static class RevisionComparisonQuery
         if (specimen is null) return null;
 
         var revisions = await db.SpecimenRevisions.AsNoTracking()
+            .Where(SpecimenVisibility.RevisionViewableBy(viewer))
             .Where(r => r.SpecimenId == specimen.Id)
             .OrderBy(r => r.Number)
             .Select(r => new RevisionListItem(r.Id, r.Number, r.Message, r.CreatedBy, r.CreatedAt))

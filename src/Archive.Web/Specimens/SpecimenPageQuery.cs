@@ -105,7 +105,9 @@ public static class SpecimenPageQuery
                 .OrderByDescending(e => e.CreatedAt).Select(e => e.Body).FirstOrDefaultAsync(ct)
             : null;
 
+        // A published specimen's proposed revision is listed for its author and reviewers only.
         var revisions = await db.SpecimenRevisions.AsNoTracking()
+            .Where(SpecimenVisibility.RevisionViewableBy(viewer))
             .Where(r => r.SpecimenId == specimen.Id)
             .OrderByDescending(r => r.Number)
             .Select(r => new RevisionListItem(r.Id, r.Number, r.Message, r.CreatedBy, r.CreatedAt))

@@ -17,7 +17,10 @@ using Microsoft.EntityFrameworkCore;
 namespace Archive.Web.Submissions;
 
 /// <summary>What a stored submission became.</summary>
-public sealed record SubmissionResult(string Slug, int Revision, SpecimenStatus Status, bool NewSpecimen, IReadOnlyList<SubmittedClaim> Claims, IReadOnlyList<string> Warnings);
+/// <param name="Status">The draft's status, or for a new revision of a published specimen the proposal's (<paramref name="Proposal"/>).</param>
+/// <param name="Proposal">The revision is proposed for a published specimen: readers keep seeing the published one until a reviewer publishes it.</param>
+public sealed record SubmissionResult(string Slug, int Revision, SpecimenStatus Status, bool NewSpecimen, IReadOnlyList<SubmittedClaim> Claims, IReadOnlyList<string> Warnings,
+    bool Proposal = false);
 
 /// <summary>A submitted claim and the evidence run queued for it (the worker checks it at once; the author sees the verdict).</summary>
 public sealed record SubmittedClaim(string Key, int Id, Guid EvidenceRunId);
@@ -27,7 +30,9 @@ public sealed record SubmittedClaim(string Key, int Id, Guid EvidenceRunId);
 /// writeup, the model file, <c>images/</c> and <c>tokens/</c> named by sha256), checked whole before anything is stored
 /// (every fault of the manifest, the writeup, the model header, each claim and each circuit is reported at once), then
 /// stored in one transaction: a refused submission leaves no row and no blob. A draft's slug belongs to its submitter; a
-/// second submission with the same slug adds a revision to their draft.
+/// second submission with the same slug adds a revision to their draft. On their published specimen it proposes the next
+/// revision: stored hidden (<see cref="SpecimenVisibility.RevisionViewableBy"/>) with its listing fields set aside, and
+/// reviewed as a draft is, while readers keep the published revision.
 /// </summary>
 public sealed partial class SubmissionImporter(ArchiveDbContext db, IBlobStore store, TimeProvider clock)
 {
@@ -114,8 +119,10 @@ public sealed partial class SubmissionImporter(ArchiveDbContext db, IBlobStore s
         }
 
         var specimen = await db.Specimens.Include(s => s.Revisions).SingleOrDefaultAsync(s => s.Slug == manifest.Slug, ct);
-        if (specimen is not null && !(specimen.SubmittedById == submitter.Id && specimen.Status is SpecimenStatus.Draft or SpecimenStatus.InReview))
-            faults.Add($"slug: '{manifest.Slug}' is taken by another specimen (a new revision of a published specimen is not taken here yet).");
+        if (specimen is not null && !(specimen.SubmittedById == submitter.Id && specimen.Status is SpecimenStatus.Draft or SpecimenStatus.InReview or SpecimenStatus.Published))
+            faults.Add(specimen.SubmittedById == submitter.Id
+                ? $"slug: your specimen '{manifest.Slug}' is {specimen.Status}; it takes no new revision."
+                : $"slug: '{manifest.Slug}' is taken by another specimen.");
         if (faults.Count > 0) throw new SubmissionRefusedException(StatusCodes.Status400BadRequest, "Invalid submission", faults);
         warnings.AddRange(upload.Files.Keys.Where(p => !used.Contains(p)).Order(StringComparer.Ordinal).Select(p => $"{p}: not named by the manifest; not stored."));
 
@@ -137,18 +144,29 @@ public sealed partial class SubmissionImporter(ArchiveDbContext db, IBlobStore s
         foreach (var (staged, mediaType) in inputFiles) await BlobRows.StoreAsync(db, store, staged, mediaType, ct);
 
         var isNew = specimen is null;
+        var proposing = specimen is { Status: SpecimenStatus.Published };
         specimen ??= db.Specimens.Add(new Specimen
         {
             Slug = manifest.Slug, Title = manifest.Title, Summary = manifest.Summary, Behaviour = manifest.Behaviour,
             Status = SpecimenStatus.Draft, SubmittedById = submitter.Id, CreatedAt = now,
         }).Entity;
-        BundleEntities.Describe(specimen, manifest, model!, writeup!, now);
-        if (specimen.Authors.Count == 0) specimen.Authors = [submitter.DisplayName];
+        if (!proposing)
+        {
+            BundleEntities.Describe(specimen, manifest, model!, writeup!, now);
+            if (specimen.Authors.Count == 0) specimen.Authors = [submitter.DisplayName];
+        }
         var sourceHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(upload.Manifest + "\n" + writeup + "\n" + model!.Sha256)));
         var revision = BundleEntities.NewRevision(specimen, manifest, writeup!, circuits, $"@{submitter.Handle}", sourceHash, now);
         specimen.Revisions.Add(revision);
         await db.SaveChangesAsync(ct);
-        specimen.CurrentRevisionId = revision.Id;
+        if (proposing)
+        {
+            // Readers keep the published revision and listing; the proposal waits for review (a rejected one starts over).
+            specimen.ProposedRevisionId = revision.Id;
+            specimen.ProposalStatus = specimen.ProposalStatus == SpecimenStatus.InReview ? SpecimenStatus.InReview : SpecimenStatus.Draft;
+            specimen.ProposedListingJson = ProposedListing.From(manifest, model, writeup!, [submitter.DisplayName]).ToJson();
+        }
+        else specimen.CurrentRevisionId = revision.Id;
         await db.SaveChangesAsync(ct);
 
         var claims = new List<SubmittedClaim>();
@@ -159,7 +177,7 @@ public sealed partial class SubmissionImporter(ArchiveDbContext db, IBlobStore s
         }
         await ClaimStatusRollup.RefreshAsync(db, specimen.Id, ct);
         await transaction.CommitAsync(ct);
-        return new SubmissionResult(specimen.Slug, revision.Number, specimen.Status, isNew, claims, warnings);
+        return new SubmissionResult(specimen.Slug, revision.Number, proposing ? specimen.ProposalStatus!.Value : specimen.Status, isNew, claims, warnings, proposing);
     }
 
     private static void CheckListingFields(BundleManifest m, List<string> faults)

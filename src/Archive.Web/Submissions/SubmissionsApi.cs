@@ -14,7 +14,9 @@ using Microsoft.Extensions.Options;
 namespace Archive.Web.Submissions;
 
 /// <summary>A submission as stored: where its draft is, and the claims the worker is checking.</summary>
-public sealed record SubmissionResponse(string Slug, int Revision, SpecimenStatus Status, string Url, string ApiUrl, IReadOnlyList<SubmittedClaim> Claims, IReadOnlyList<string> Warnings);
+/// <param name="Proposal">The revision was proposed for your published specimen: readers keep the published one until a reviewer publishes this one (<paramref name="Status"/> is the proposal's).</param>
+public sealed record SubmissionResponse(string Slug, int Revision, SpecimenStatus Status, string Url, string ApiUrl, IReadOnlyList<SubmittedClaim> Claims, IReadOnlyList<string> Warnings,
+    bool Proposal);
 
 /// <summary>One of the caller's specimens, drafts and published alike.</summary>
 public sealed record OwnSpecimenResponse(string Slug, string Title, SpecimenStatus Status, ClaimStatus ClaimStatus, int Revisions, DateTimeOffset UpdatedAt, string Url);
@@ -27,7 +29,7 @@ public static class SubmissionsApi
         // A key, not a cookie, signs API calls in, so there is no cross-site form to guard against.
         api.MapPost("", Submit).WithName("Submit").DisableAntiforgery().RequireRateLimiting(RateLimits.Submissions)
             .Accepts<IFormFile>("multipart/form-data", "application/zip")
-            .WithSummary("Creates (or revises) your draft from a bundle in one request: multipart (a 'manifest' part, specimen.json, and one part per file, named by its path) or the bundle folder as one zip.")
+            .WithSummary("Creates (or revises) your draft, or proposes the next revision of your published specimen, from a bundle in one request: multipart (a 'manifest' part, specimen.json, and one part per file, named by its path) or the bundle folder as one zip.")
             .WithDescription("Everything is checked before anything is stored; every fault is listed in the 400 problem's 'errors'. The draft's claims are queued for evidence at once.");
         api.MapGet("", ListOwn).WithName("ListOwnSpecimens").WithSummary("Your specimens: drafts, in review, published and retracted.");
         return app;
@@ -48,7 +50,7 @@ public static class SubmissionsApi
             var result = await importer.ImportAsync(submitter, upload, ct);
             var url = $"{http.Request.Scheme}://{http.Request.Host}/specimens/{result.Slug}";
             var apiUrl = $"/api/v1/specimens/{result.Slug}";
-            return TypedResults.Created(apiUrl, new SubmissionResponse(result.Slug, result.Revision, result.Status, url, apiUrl, result.Claims, result.Warnings));
+            return TypedResults.Created(apiUrl, new SubmissionResponse(result.Slug, result.Revision, result.Status, url, apiUrl, result.Claims, result.Warnings, result.Proposal));
         }
         catch (SubmissionRefusedException problem)
         {
