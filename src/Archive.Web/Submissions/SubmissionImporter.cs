@@ -58,7 +58,7 @@ public sealed partial class SubmissionImporter(ArchiveDbContext db, IBlobStore s
         CheckListingFields(manifest, faults);
         if (manifest.Featured) warnings.Add("featured: ignored (the archive's editors choose featured specimens).");
         if (manifest.Dictionaries.Count > 0)
-            faults.Add("dictionaries: a submission cannot carry SAELens dictionaries yet; submit the specimen without them and ask an admin to import the dictionary.");
+            faults.Add("dictionaries: publish each SAELens folder first with POST /api/v1/dictionaries (one request; the worker computes its dashboards), then name it by slug in the claims; a specimen bundle does not carry them.");
 
         var writeup = await ReadWriteupAsync(upload, manifest.Writeup, faults, ct);
         used.Add(manifest.Writeup);
