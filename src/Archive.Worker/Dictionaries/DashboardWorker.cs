@@ -26,29 +26,7 @@ public sealed class DashboardWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _ = ListenAsync(stoppingToken);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                while (!stoppingToken.IsCancellationRequested && await RunNextAsync(stoppingToken)) { }
-            }
-            catch (NpgsqlException ex) when (!stoppingToken.IsCancellationRequested && ex.IsTransient)
-            {
-                logger.LogWarning("PostgreSQL is unreachable ({Reason}); dashboards wait for the next poll.", ex.Message);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogError(ex, "The dashboard loop failed; retrying after the poll interval.");
-            }
-            try
-            {
-                await wake.WaitAsync(options.Value.PollInterval, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
+        await QueueDrain.RunAsync(RunNextAsync, wake, options.Value.PollInterval, logger, "dashboard", stoppingToken);
     }
 
     private async Task<bool> RunNextAsync(CancellationToken stoppingToken)
@@ -157,5 +135,11 @@ public sealed class DashboardWorker(
                 await Task.Delay(options.Value.PollInterval, ct).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
+    }
+
+    public override void Dispose()
+    {
+        wake.Dispose();
+        base.Dispose();
     }
 }

@@ -67,33 +67,8 @@ public sealed class EvidenceWorker(
         }
     }
 
-    private async Task SlotAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                while (!stoppingToken.IsCancellationRequested && await RunNextAsync(stoppingToken)) { }
-            }
-            catch (NpgsqlException ex) when (!stoppingToken.IsCancellationRequested && ex.IsTransient)
-            {
-                // PostgreSQL restarting or unreachable: one line per poll, not a stack trace.
-                logger.LogWarning("PostgreSQL is unreachable ({Reason}); trying again after the poll interval.", ex.Message);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogError(ex, "The evidence loop failed; retrying after the poll interval.");
-            }
-            try
-            {
-                await wake.WaitAsync(options.Value.PollInterval, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    private Task SlotAsync(CancellationToken stoppingToken) =>
+        QueueDrain.RunAsync(RunNextAsync, wake, options.Value.PollInterval, logger, "evidence", stoppingToken);
 
     private async Task<bool> RunNextAsync(CancellationToken stoppingToken)
     {
