@@ -6,7 +6,7 @@ namespace Archive.Engine.Evidence;
 
 /// <summary>
 /// Toy-model-of-superposition evidence (section 6), from the stored weights alone, so any recomputation is exact.
-/// Parameters: <c>sparsity_index</c> (which model of the family), <c>measure</c>:
+/// Parameters: <c>sparsity_index</c> (which model of the family; an <c>S=</c> target must name its sparsity), <c>measure</c>:
 /// <c>represented_count</c> (features with ‖W_i‖ &gt; 0.5), <c>dimensions_per_feature</c> (m / ‖W‖_F²),
 /// <c>feature_norm</c> / <c>dimensionality</c> of the target feature (<c>F3</c>), or <c>represented_gain</c>
 /// (represented count at the last sparsity minus at the first).
@@ -25,6 +25,12 @@ public sealed class SuperpositionMethods : IEvidenceMethod
             .Select(i => SuperpositionMeasures.Compute(ToyModelFile.LoadWeights(context.ModelPath, i)))
             .ToList();
         if (k < 0 || k >= results.Count) throw new InvalidDataException($"sparsity_index {k} is out of range (the family has {results.Count} models).");
+        // An S= target says which member the claim is about; it must be the one sparsity_index reads.
+        foreach (var stated in claim.Targets.Where(t => t.Kind == TargetKind.Sparsity))
+        {
+            if (Math.Abs(stated.Sparsity - config.sparsities[k]) > 1e-6)
+                throw new InvalidDataException($"Target '{stated}' names sparsity {stated.Sparsity}; sparsity_index {k} is the model trained at S = {config.sparsities[k]}.");
+        }
         var m = results[k];
         double headline = measure switch
         {
