@@ -75,7 +75,13 @@ public sealed record BundleDictionary
     public string Description { get; init; } = "";
     /// <summary>Folder, relative to the bundle, in SAELens format.</summary>
     public required string Folder { get; init; }
-    /// <summary>Per-feature dashboards (density, histogram, top contexts, logit effects), relative to the bundle.</summary>
-    public required string Features { get; init; }
+    /// <summary>
+    /// Per-feature dashboards (density, histogram, top contexts, logit effects), relative to the bundle: the specimen
+    /// builder writes them, and the operator's import takes them. A submitted bundle names <see cref="TokenSet"/> instead
+    /// and the archive's worker computes them.
+    /// </summary>
+    public string? Features { get; init; }
     public string TokenSetDescription { get; init; } = "";
+    /// <summary>In a submission: the token ids (<c>tokens/{sha256}</c> in the bundle, or a token set the archive holds) the worker computes the dashboards over.</summary>
+    public Dictionaries.DictionaryTokenSet? TokenSet { get; init; }
 }

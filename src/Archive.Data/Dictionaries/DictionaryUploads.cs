@@ -20,6 +20,12 @@ public sealed record DictionaryUploader(int? UserId, bool ReplacesAny)
 /// <summary>What a stored upload became: the dictionary, and its dashboards queued for the worker.</summary>
 public sealed record DictionaryUploadResult(string Slug, bool Replaced, IReadOnlyList<string> Warnings);
 
+/// <summary>The shape of the model a dictionary reads, as the checks need it: a model row's, or a submitted model's not stored yet.</summary>
+public sealed record DictionaryModel(string Slug, string Architecture, string ConfigJson, int NCtx, int DVocab);
+
+/// <summary>An upload that passed every check of <see cref="DictionaryUploads.CheckAsync"/>: what <see cref="DictionaryUploads.StoreCheckedAsync"/> stores.</summary>
+public sealed record CheckedDictionary(DictionaryManifest Manifest, SaeLensConfig Config, StagedBlob Weights, StagedBlob? Sparsity, StagedBlob? Tokens, FeatureDictionary? Existing);
+
 /// <summary>An upload that breaks a rule; every fault found is listed, and nothing was stored.</summary>
 public sealed class DictionaryUploadRefusedException(IReadOnlyList<string> faults)
     : Exception(faults.Count == 1 ? faults[0] : $"{faults.Count} faults: {string.Join(" ", faults)}")
@@ -50,7 +56,6 @@ public static partial class DictionaryUploads
     public static async Task<DictionaryUploadResult> StoreAsync(ArchiveDbContext db, IBlobStore store, string manifestJson,
         IReadOnlyDictionary<string, StagedBlob> files, DictionaryUploader uploader, CancellationToken ct)
     {
-        var faults = new List<string>();
         DictionaryManifest? manifest;
         try
         {
@@ -61,52 +66,79 @@ public static partial class DictionaryUploads
             throw new DictionaryUploadRefusedException([$"manifest: {e.Message}"]);
         }
         if (manifest is null) throw new DictionaryUploadRefusedException(["manifest: is null."]);
+
+        var faults = new List<string>();
+        var model = await db.Models.AsNoTracking().SingleOrDefaultAsync(m => m.Slug == manifest.Model, ct);
+        if (model is null) faults.Add($"model: the archive has no model '{manifest.Model}'.");
+        var checkedUpload = await CheckAsync(db, manifest, files, files,
+            model is null ? null : new DictionaryModel(model.Slug, model.Architecture, model.ConfigJson, model.NCtx, model.DVocab), uploader, faults, ct);
+        if (faults.Count > 0 || checkedUpload is null) throw new DictionaryUploadRefusedException(faults);
+
+        var known = new HashSet<string>(StringComparer.Ordinal) { SaeLensFileNames.Config, SaeLensFileNames.Weights, SaeLensFileNames.Sparsity, TokensPath(manifest.TokenSet.Sha256) };
+        var warnings = files.Keys.Where(p => !known.Contains(p)).Order(StringComparer.Ordinal).Select(p => $"{p}: not part of a SAELens folder; not stored.").ToList();
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await StoreCheckedAsync(db, store, checkedUpload, model!.Id, uploader, ct);
+        await transaction.CommitAsync(ct);
+        return new DictionaryUploadResult(manifest.Slug, checkedUpload.Existing is not null, warnings);
+    }
+
+    /// <summary>
+    /// Every check of an upload, adding its faults to <paramref name="faults"/>; the checked upload when there were none.
+    /// A specimen submission checks the dictionaries it carries here too, against the model it brings.
+    /// </summary>
+    /// <param name="folder">The SAELens folder's files by file name (cfg.json, sae_weights.safetensors, sparsity.safetensors).</param>
+    /// <param name="files">Every file of the upload, where <c>tokens/{sha256}</c> is looked for.</param>
+    /// <param name="model">The model the SAE reads; null when there is none (a fault already says so).</param>
+    public static async Task<CheckedDictionary?> CheckAsync(ArchiveDbContext db, DictionaryManifest manifest, IReadOnlyDictionary<string, StagedBlob> folder,
+        IReadOnlyDictionary<string, StagedBlob> files, DictionaryModel? model, DictionaryUploader uploader, List<string> faults, CancellationToken ct)
+    {
+        var before = faults.Count;
         if (!SlugPattern().IsMatch(manifest.Slug)) faults.Add("slug: 2–100 characters: lower-case letters, digits and '-', starting with a letter or digit.");
         if (string.IsNullOrWhiteSpace(manifest.Title) || manifest.Title.Length > 300) faults.Add("title: 1–300 characters.");
         if (manifest.Description.Length > 5000) faults.Add("description: at most 5,000 characters.");
 
-        var model = await db.Models.AsNoTracking().SingleOrDefaultAsync(m => m.Slug == manifest.Model, ct);
         HookedTransformerConfig? modelConfig = null;
-        if (model is null) faults.Add($"model: the archive has no model '{manifest.Model}'.");
-        else if (!ModelArchitectures.IsTransformer(model.Architecture)) faults.Add($"model: '{model.Slug}' is a {model.Architecture}; dictionaries read transformer hook points.");
-        else modelConfig = HookedTransformerConfig.FromJson(model.ConfigJson);
+        if (model is not null && !ModelArchitectures.IsTransformer(model.Architecture)) faults.Add($"model: '{model.Slug}' is a {model.Architecture}; dictionaries read transformer hook points.");
+        else if (model is not null) modelConfig = HookedTransformerConfig.FromJson(model.ConfigJson);
 
-        var cfg = await InspectFolderAsync(files, faults, ct);
+        var cfg = await InspectFolderAsync(folder, faults, ct);
         if (cfg is not null && modelConfig is not null && SaeHookPoints.Check(cfg, modelConfig) is { } hookFault) faults.Add(hookFault);
         if (cfg is not null && cfg.d_sae > MaxFeatures) faults.Add($"cfg.json: d_sae is {cfg.d_sae:N0}; the archive takes dictionaries of at most {MaxFeatures:N0} features.");
 
         var tokens = manifest.TokenSet;
         StagedBlob? tokenFile = null;
         if (tokens is null) faults.Add("token_set: name the token ids to compute dashboards over (sha256, windows, length).");
-        else if (model is not null)
-        {
-            tokenFile = await CheckTokenSetAsync(db, tokens, model.NCtx, model.DVocab, cfg?.d_in ?? 0, files, faults, ct);
-        }
+        else if (model is not null) tokenFile = await CheckTokenSetAsync(db, tokens, model.NCtx, model.DVocab, cfg?.d_in ?? 0, files, faults, ct);
 
         var existing = await db.FeatureDictionaries.Include(d => d.DashboardJob).SingleOrDefaultAsync(d => d.Slug == manifest.Slug, ct);
         if (existing is not null && !uploader.ReplacesAny && existing.SubmittedById != uploader.UserId)
             faults.Add($"slug: '{manifest.Slug}' is another dictionary in the archive; choose a new slug.");
-        if (faults.Count > 0) throw new DictionaryUploadRefusedException(faults);
+        if (faults.Count > before || cfg is null) return null;
+        return new CheckedDictionary(manifest, cfg, folder[SaeLensFileNames.Weights], folder.GetValueOrDefault(SaeLensFileNames.Sparsity), tokenFile, existing);
+    }
 
-        var known = new HashSet<string>(StringComparer.Ordinal) { SaeLensFileNames.Config, SaeLensFileNames.Weights, SaeLensFileNames.Sparsity, TokensPath(tokens!.Sha256) };
-        var warnings = files.Keys.Where(p => !known.Contains(p)).Order(StringComparer.Ordinal).Select(p => $"{p}: not part of a SAELens folder; not stored.").ToList();
-
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var weights = await BlobRows.StoreAsync(db, store, files[SaeLensFileNames.Weights], BlobRows.MediaTypes.Safetensors, ct);
-        var sparsity = files.TryGetValue(SaeLensFileNames.Sparsity, out var s) ? await BlobRows.StoreAsync(db, store, s, BlobRows.MediaTypes.Safetensors, ct) : null;
-        if (tokenFile is not null) await BlobRows.StoreAsync(db, store, tokenFile, ClaimInputFiles.TokenIdsMediaType, ct);
+    /// <summary>
+    /// Inside the caller's transaction: the files become blobs, the dictionary row is written (replacing its features and
+    /// marking evidence of older weights stale), and its dashboards are queued for the worker (NOTIFY at commit).
+    /// </summary>
+    public static async Task StoreCheckedAsync(ArchiveDbContext db, IBlobStore store, CheckedDictionary upload, int modelId, DictionaryUploader uploader, CancellationToken ct)
+    {
+        var (manifest, cfg, existing, tokens) = (upload.Manifest, upload.Config, upload.Existing, upload.Manifest.TokenSet);
+        var weights = await BlobRows.StoreAsync(db, store, upload.Weights, BlobRows.MediaTypes.Safetensors, ct);
+        var sparsity = upload.Sparsity is { } s ? await BlobRows.StoreAsync(db, store, s, BlobRows.MediaTypes.Safetensors, ct) : null;
+        if (upload.Tokens is not null) await BlobRows.StoreAsync(db, store, upload.Tokens, ClaimInputFiles.TokenIdsMediaType, ct);
 
         var now = DateTimeOffset.UtcNow;
         var dictionary = existing ?? db.FeatureDictionaries.Add(new FeatureDictionary
         {
-            Slug = manifest.Slug, Title = manifest.Title, HookName = cfg!.hook_name!, Architecture = cfg.architecture, ConfigJson = "{}",
+            Slug = manifest.Slug, Title = manifest.Title, HookName = cfg.hook_name!, Architecture = cfg.architecture, ConfigJson = "{}",
             Sha256 = weights.Hash.Hex, CreatedAt = now, SubmittedById = uploader.UserId,
         }).Entity;
         if (existing is not null && existing.Sha256 != weights.Hash.Hex) await FeatureRows.MarkEvidenceStaleAsync(db, manifest.Slug, ct);
         dictionary.Title = manifest.Title;
         dictionary.Description = manifest.Description;
-        dictionary.ModelId = model!.Id;
-        dictionary.HookName = cfg!.hook_name!;
+        dictionary.ModelId = modelId;
+        dictionary.HookName = cfg.hook_name!;
         dictionary.HookLayer = cfg.Layer ?? 0;
         dictionary.Architecture = cfg.architecture;
         dictionary.DIn = cfg.d_in;
@@ -134,8 +166,6 @@ public static partial class DictionaryUploads
         // The old dashboards describe other weights or tokens: the pages say "computing" until the worker is done.
         if (existing is not null) await db.Features.Where(f => f.FeatureDictionaryId == dictionary.Id).ExecuteDeleteAsync(ct);
         await db.Database.ExecuteSqlAsync($"SELECT pg_notify({DashboardChannels.Requested}, {dictionary.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)})", ct);
-        await transaction.CommitAsync(ct);
-        return new DictionaryUploadResult(dictionary.Slug, existing is not null, warnings);
     }
 
     /// <summary>How a dictionary's page names its dashboards' token set.</summary>

@@ -49,7 +49,8 @@ public static class DictionaryImporter
         if (config.hook_name is null) throw new InvalidDataException($"Dictionary '{dictionary.Slug}': cfg.json names no hook_name.");
         var sparsityPath = Path.Combine(folder, SaeLensFolder.SparsityFileName);
 
-        var featuresPath = Path.Combine(bundleFolder, dictionary.Features);
+        var featuresPath = Path.Combine(bundleFolder, dictionary.Features
+            ?? throw new InvalidDataException($"Dictionary '{dictionary.Slug}': a bundle the operator imports carries its dashboards ('features')."));
         var dashboards = JsonSerializer.Deserialize<FeatureDashboardFile>(File.ReadAllText(featuresPath), FeatureDashboardFile.JsonOptions)
             ?? throw new InvalidDataException($"Dictionary '{dictionary.Slug}': {dictionary.Features} is null.");
         if (dashboards.DSae != config.d_sae)

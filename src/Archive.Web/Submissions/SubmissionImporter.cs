@@ -7,6 +7,7 @@ using Archive.Data.Accounts;
 using Archive.Data.Blobs;
 using Archive.Data.Bundles;
 using Archive.Data.Circuits;
+using Archive.Data.Dictionaries;
 using Archive.Data.Evidence;
 using Archive.Data.Models;
 using Archive.Data.Specimens;
@@ -57,8 +58,6 @@ public sealed partial class SubmissionImporter(ArchiveDbContext db, IBlobStore s
         if (manifest is null) throw SubmissionRefusedException.Invalid("manifest: is null.");
         CheckListingFields(manifest, faults);
         if (manifest.Featured) warnings.Add("featured: ignored (the archive's editors choose featured specimens).");
-        if (manifest.Dictionaries.Count > 0)
-            faults.Add("dictionaries: publish each SAELens folder first with POST /api/v1/dictionaries (one request; the worker computes its dashboards), then name it by slug in the claims; a specimen bundle does not carry them.");
 
         var writeup = await ReadWriteupAsync(upload, manifest.Writeup, faults, ct);
         used.Add(manifest.Writeup);
@@ -86,6 +85,7 @@ public sealed partial class SubmissionImporter(ArchiveDbContext db, IBlobStore s
             faults.Add($"model: no file '{manifest.Model.File}' was sent, and the archive has no model '{manifest.Model.Slug}'.");
         }
 
+        var dictionaries = await CheckDictionariesAsync(manifest, upload, existingModel, card, submitter, used, faults, ct);
         var inputs = CheckClaims(manifest, faults);
         var inputFiles = new List<(StagedBlob Staged, string MediaType)>();
         foreach (var input in inputs.DistinctBy(i => i.Sha256))
@@ -159,6 +159,13 @@ public sealed partial class SubmissionImporter(ArchiveDbContext db, IBlobStore s
         var revision = BundleEntities.NewRevision(specimen, manifest, writeup!, circuits, $"@{submitter.Handle}", sourceHash, now);
         specimen.Revisions.Add(revision);
         await db.SaveChangesAsync(ct);
+        var inputHashes = inputFiles.Select(i => i.Staged.Hash.Hex).ToHashSet();
+        foreach (var dictionary in dictionaries)
+        {
+            // A token set a claim names too is stored once, with the claim inputs above.
+            var stored = dictionary.Tokens is { } t && inputHashes.Contains(t.Hash.Hex) ? dictionary with { Tokens = null } : dictionary;
+            await DictionaryUploads.StoreCheckedAsync(db, store, stored, model.Id, new DictionaryUploader(submitter.Id, ReplacesAny: false), ct);
+        }
         if (proposing)
         {
             // Readers keep the published revision and listing; the proposal waits for review (a rejected one starts over).
@@ -178,6 +185,39 @@ public sealed partial class SubmissionImporter(ArchiveDbContext db, IBlobStore s
         await ClaimStatusRollup.RefreshAsync(db, specimen.Id, ct);
         await transaction.CommitAsync(ct);
         return new SubmissionResult(specimen.Slug, revision.Number, proposing ? specimen.ProposalStatus!.Value : specimen.Status, isNew, claims, warnings, proposing);
+    }
+
+    /// <summary>
+    /// The SAELens folders the bundle carries (each under its <c>folder</c>), checked by the dictionary upload's own rule
+    /// against the specimen's model (the archive's, or the one submitted with it); the worker computes their dashboards
+    /// over each one's <c>token_set</c> once the draft is stored.
+    /// </summary>
+    private async Task<List<CheckedDictionary>> CheckDictionariesAsync(BundleManifest manifest, SubmissionUpload upload, Model? existingModel, ModelCard? card,
+        User submitter, HashSet<string> used, List<string> faults, CancellationToken ct)
+    {
+        var model = existingModel is not null ? new DictionaryModel(existingModel.Slug, existingModel.Architecture, existingModel.ConfigJson, existingModel.NCtx, existingModel.DVocab)
+            : card is not null ? new DictionaryModel(manifest.Model.Slug, manifest.Model.Architecture, card.ConfigJson, card.NCtx, card.DVocab)
+            : null;
+        var result = new List<CheckedDictionary>();
+        foreach (var d in manifest.Dictionaries)
+        {
+            var prefix = (d.Folder ?? "").Trim('/') + "/";
+            var folder = upload.Files.Where(f => f.Key.StartsWith(prefix, StringComparison.Ordinal) && !f.Key[prefix.Length..].Contains('/'))
+                .ToDictionary(f => f.Key[prefix.Length..], f => f.Value, StringComparer.Ordinal);
+            used.UnionWith(folder.Keys.Select(k => prefix + k));
+            if (d.TokenSet is null)
+            {
+                faults.Add($"dictionary '{d.Slug}': token_set: name the token ids the archive computes its dashboards over (sha256, windows, length; the ids as tokens/{{sha256}}); a submission's dashboards are computed, not taken.");
+                continue;
+            }
+            used.Add(DictionaryUploads.TokensPath(d.TokenSet.Sha256));
+            var found = new List<string>();
+            var dictionaryManifest = new DictionaryManifest { Slug = d.Slug, Title = d.Title, Description = d.Description, Model = manifest.Model.Slug, TokenSet = d.TokenSet };
+            var checkedFolder = await DictionaryUploads.CheckAsync(db, dictionaryManifest, folder, upload.Files, model, new DictionaryUploader(submitter.Id, ReplacesAny: false), found, ct);
+            faults.AddRange(found.Select(f => $"dictionary '{d.Slug}': {f}"));
+            if (checkedFolder is not null) result.Add(checkedFolder);
+        }
+        return result;
     }
 
     private static void CheckListingFields(BundleManifest m, List<string> faults)
