@@ -6,7 +6,8 @@
 //  - on feature dashboards, hovering a token of an activating context (or moving through a focused context with the
 //    arrow keys) shows its activation in a tooltip,
 //  - elements with data-module get their ES module mounted (attribution-graph drawings: js/graph-view.js; the guided
-//    submission form: js/guided-form.js), and HTML such a module renders is typeset on its 'archive:rendered' event.
+//    submission form: js/guided-form.js; the dictionary upload form: js/dictionary-form.js), and HTML such a module
+//    renders is typeset on its 'archive:rendered' event.
 // Enhancement runs on first load and again after each Blazor enhanced navigation ('enhancedload').
 (() => {
   'use strict';

@@ -47,8 +47,7 @@ public static class DictionaryUploadApi
             await using var upload = http.Request.ContentType?.StartsWith("application/zip", StringComparison.OrdinalIgnoreCase) == true
                 ? await SubmissionUpload.ReadZipAsync(http.Request.Body, store, max, ct, DictionaryManifest.FileName)
                 : await SubmissionUpload.ReadAsync(http.Request, store, max, ct, DictionaryManifest.FileName);
-            var uploader = new DictionaryUploader(userId, principal.IsInRole(ArchiveRoles.Admin) && !principal.IsApiKey());
-            var result = await DictionaryUploads.StoreAsync(db, store, upload.Manifest, upload.Files, uploader, ct);
+            var result = await DictionaryUploads.StoreAsync(db, store, upload.Manifest, upload.Files, UploaderOf(principal, userId.Value), ct);
             var apiUrl = $"/api/v1/dictionaries/{result.Slug}";
             return TypedResults.Created(apiUrl, new DictionaryUploadResponse(result.Slug, result.Replaced,
                 $"{http.Request.Scheme}://{http.Request.Host}/dictionaries/{result.Slug}", apiUrl, DashboardProgress.Queued, result.Warnings));
@@ -63,6 +62,13 @@ public static class DictionaryUploadApi
             return Refused(refused.Status, refused.Title, refused.Faults);
         }
     }
+
+    /// <summary>
+    /// Who uploads, for the API and the site's form alike: the account, which replaces its own dictionaries; an admin
+    /// signed in on the site replaces anyone's, but not through a key (a leaked key must not overwrite the archive).
+    /// </summary>
+    public static DictionaryUploader UploaderOf(ClaimsPrincipal principal, int userId) =>
+        new(userId, principal.IsInRole(ArchiveRoles.Admin) && !principal.IsApiKey());
 
     private static ProblemHttpResult Refused(int status, string title, IReadOnlyList<string> faults) =>
         TypedResults.Problem(faults.Count == 1 ? faults[0] : $"{faults.Count} faults; see 'errors'.", title: title, statusCode: status,

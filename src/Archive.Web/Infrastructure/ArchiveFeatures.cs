@@ -4,6 +4,7 @@ using Archive.Web.Circuits;
 using Archive.Web.Claims;
 using Archive.Web.Dictionaries;
 using Archive.Web.Dictionaries.Exports;
+using Archive.Web.Dictionaries.UploadForm;
 using Archive.Web.Evidence;
 using Archive.Web.Files;
 using Archive.Web.Graphs;
@@ -67,6 +68,7 @@ public static class ArchiveFeatures
         app.MapReviewForm();
         app.MapSubmitBundleForm();
         app.MapGuidedSubmissionForm();
+        app.MapDictionaryUploadForm();
         app.MapEvidenceRerunForm();
         app.MapSpecimenRecheckForm();
         return app;

@@ -117,34 +117,57 @@ public sealed class SubmissionUpload : IAsyncDisposable
         try
         {
             await using var file = zipFile is null ? null : File.OpenRead(zipFile.Path);
-            using var zip = new ZipArchive(file ?? body, ZipArchiveMode.Read, leaveOpen: true);
-            var entries = zip.Entries.Where(e => !e.FullName.EndsWith('/')).ToList();
-            if (entries.Count > MaxZipEntries) throw SubmissionRefusedException.Invalid($"The zip holds {entries.Count} files; a bundle has at most {MaxZipEntries}.");
-            var manifestEntry = entries.Where(e => e.Name == manifestName).MinBy(e => e.FullName.Count(c => c == '/'))
-                ?? throw SubmissionRefusedException.Invalid($"The zip holds no {manifestName}.");
-            var root = manifestEntry.FullName[..^manifestName.Length];
-            foreach (var entry in entries)
-            {
-                if (!entry.FullName.StartsWith(root, StringComparison.Ordinal)) continue;
-                await using var content = await entry.OpenAsync(ct);
-                if (entry == manifestEntry)
-                {
-                    upload.Manifest = await ReadManifestAsync(content, ct);
-                    continue;
-                }
-                await upload.AddFileAsync(BundlePath(entry.FullName[root.Length..], null), content, ct);
-            }
+            await upload.AddZipAsync(file ?? body, manifestName, anchorIsManifest: true, ct);
             return upload;
-        }
-        catch (InvalidDataException e)
-        {
-            await upload.DisposeAsync();
-            throw SubmissionRefusedException.Invalid($"The zip is unreadable: {e.Message}");
         }
         catch
         {
             await upload.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Replaces the staged file at <paramref name="path"/>, a zipped folder, with the folder's files: the folder is the
+    /// one holding <paramref name="anchorName"/>, as <see cref="ReadZipAsync"/> finds it by its manifest. For a form that
+    /// builds the manifest from its fields and takes the files as one zip beside them (the site's dictionary form: a
+    /// SAELens folder, found by its <c>cfg.json</c>). The zip's bytes leave the budget; its inflated entries enter it.
+    /// </summary>
+    public async Task ExpandZipAsync(string path, string anchorName, CancellationToken ct)
+    {
+        if (!files.Remove(path, out var zipFile)) return;
+        received -= zipFile.Length;
+        await using (zipFile)
+        await using (var file = File.OpenRead(zipFile.Path))
+            await AddZipAsync(file, anchorName, anchorIsManifest: false, ct);
+    }
+
+    /// <summary>Stages a zip's entries under the folder holding <paramref name="anchorName"/> (the shallowest), each counted as it inflates.</summary>
+    private async Task AddZipAsync(Stream seekable, string anchorName, bool anchorIsManifest, CancellationToken ct)
+    {
+        try
+        {
+            using var zip = new ZipArchive(seekable, ZipArchiveMode.Read, leaveOpen: true);
+            var entries = zip.Entries.Where(e => !e.FullName.EndsWith('/')).ToList();
+            if (entries.Count > MaxZipEntries) throw SubmissionRefusedException.Invalid($"The zip holds {entries.Count} files; a bundle has at most {MaxZipEntries}.");
+            var anchor = entries.Where(e => e.Name == anchorName).MinBy(e => e.FullName.Count(c => c == '/'))
+                ?? throw SubmissionRefusedException.Invalid($"The zip holds no {anchorName}.");
+            var root = anchor.FullName[..^anchorName.Length];
+            foreach (var entry in entries)
+            {
+                if (!entry.FullName.StartsWith(root, StringComparison.Ordinal)) continue;
+                await using var content = await entry.OpenAsync(ct);
+                if (anchorIsManifest && entry == anchor)
+                {
+                    Manifest = await ReadManifestAsync(content, ct);
+                    continue;
+                }
+                await AddFileAsync(BundlePath(entry.FullName[root.Length..], null), content, ct);
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw SubmissionRefusedException.Invalid($"The zip is unreadable: {e.Message}");
         }
     }
 

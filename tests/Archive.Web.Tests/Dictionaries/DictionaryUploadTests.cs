@@ -2,14 +2,11 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Archive.Data.Accounts;
 using Archive.Data.Dictionaries;
-using Archive.Data.Models;
-using Archive.Formats.Models;
 using Archive.Web.Tests.Accounts;
 using Archive.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -23,7 +20,6 @@ namespace Archive.Web.Tests.Dictionaries;
 /// </summary>
 public sealed class DictionaryUploadTests(ArchiveFixture archive) : IAsyncLifetime
 {
-    private const string Bundle = "brown-2l-induction-and-features";
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private User ada = null!;
@@ -34,16 +30,7 @@ public sealed class DictionaryUploadTests(ArchiveFixture archive) : IAsyncLifeti
         await archive.ResetAsync();
         ada = await archive.CreateAccountAsync("ada", ArchiveRoles.Contributor);
         client = archive.ClientWithKey(await archive.CreateKeyAsync(ada, ApiKeyScopes.Submit | ApiKeyScopes.Read));
-        // The Brown model as the archive knows it: its real config (d_model 128, d_vocab 4,096, n_ctx 128).
-        var card = ModelCard.Inspect(ShippedBundles.File(Bundle, "model.safetensors"), "transformer");
-        await using var db = archive.CreateDbContext();
-        db.Models.Add(new Model
-        {
-            Slug = "brown-2l-d128", Name = "Brown 2-layer", Architecture = "transformer", ConfigJson = card.ConfigJson,
-            NLayers = card.NLayers, DModel = card.DModel, NHeads = card.NHeads, DVocab = card.DVocab, NCtx = card.NCtx,
-            WeightsFileName = "model.safetensors", Sha256 = ArchiveFixture.PlaceholderFile.Hex, CreatedAt = DateTimeOffset.UtcNow,
-        });
-        await db.SaveChangesAsync(Ct);
+        await BrownSae.InsertModelAsync(archive);
     }
 
     public ValueTask DisposeAsync()
@@ -52,26 +39,15 @@ public sealed class DictionaryUploadTests(ArchiveFixture archive) : IAsyncLifeti
         return ValueTask.CompletedTask;
     }
 
-    private static byte[] Config(Action<JsonObject>? edit = null)
-    {
-        var cfg = JsonNode.Parse(File.ReadAllText(ShippedBundles.File(Bundle, "sae/cfg.json")))!.AsObject();
-        edit?.Invoke(cfg);
-        return Encoding.UTF8.GetBytes(cfg.ToJsonString());
-    }
+    private static byte[] Config(Action<JsonObject>? edit = null) => BrownSae.Config(edit);
 
-    private static byte[] Weights() => File.ReadAllBytes(ShippedBundles.File(Bundle, "sae/sae_weights.safetensors"));
+    private static byte[] Weights() => BrownSae.Weights();
 
-    /// <summary>Four windows of 16 ids as little-endian int32, the last id replaced by <paramref name="lastId"/>.</summary>
-    private static byte[] Tokens(int lastId = 4095)
-    {
-        var bytes = new byte[4 * 16 * 4];
-        for (var i = 0; i < 64; i++) BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(i * 4), i == 63 ? lastId : (i * 37) % 4096);
-        return bytes;
-    }
+    private static byte[] Tokens(int lastId = 4095) => BrownSae.Tokens(lastId);
 
-    private static string Sha(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+    private static string Sha(byte[] bytes) => BrownSae.Sha(bytes);
 
-    private static string Manifest(string slug, byte[] tokens, string model = "brown-2l-d128", string? tokenSha = null) => JsonSerializer.Serialize(new
+    private static string Manifest(string slug, byte[] tokens, string model = BrownSae.ModelSlug, string? tokenSha = null) => JsonSerializer.Serialize(new
     {
         slug, title = "Brown residual stream after block 0 (uploaded)", description = "A TopK SAE, k = 16.", model,
         token_set = new { sha256 = tokenSha ?? Sha(tokens), windows = 4, length = 16, description = "test ids" },
@@ -173,7 +149,7 @@ public sealed class DictionaryUploadTests(ArchiveFixture archive) : IAsyncLifeti
         };
         var weights = Weights();
         if (fault == "inflated-header") BinaryPrimitives.WriteUInt64LittleEndian(weights, 1UL << 40); // a header "a terabyte long"
-        var manifest = Manifest("ada-bad", tokens, model: fault == "unknown-model" ? "gpt-9" : "brown-2l-d128",
+        var manifest = Manifest("ada-bad", tokens, model: fault == "unknown-model" ? "gpt-9" : BrownSae.ModelSlug,
             tokenSha: fault == "tokens-misnamed" ? new string('b', 64) : null);
         using var content = Multipart(manifest, cfg, fault == "no-weights" ? null : weights, tokens, fault == "tokens-misnamed" ? $"tokens/{new string('b', 64)}" : null);
         await using var before = archive.CreateDbContext();

@@ -24,10 +24,12 @@ public sealed partial class GuidedForm : IDisposable
         this.token = token;
     }
 
-    public static async Task<GuidedForm> OpenAsync(ArchiveFixture archive, string handle)
+    /// <summary>Signs in as <paramref name="handle"/> and opens <paramref name="page"/> (another script-driven form, such as
+    /// /dictionaries/new, is called the same way) for its token.</summary>
+    public static async Task<GuidedForm> OpenAsync(ArchiveFixture archive, string handle, string page = "/submissions/guided")
     {
         var session = await archive.SignInAsync(handle);
-        var html = await session.GetPageAsync("/submissions/guided");
+        var html = await session.GetPageAsync(page);
         return new GuidedForm(session, System.Net.WebUtility.HtmlDecode(TokenPattern().Match(html).Groups["token"].Value));
     }
 
