@@ -94,6 +94,7 @@ public static partial class DictionaryUploads
     {
         var before = faults.Count;
         if (!SlugPattern().IsMatch(manifest.Slug)) faults.Add("slug: 2–100 characters: lower-case letters, digits and '-', starting with a letter or digit.");
+        else if (manifest.Slug == "new") faults.Add("slug: 'new' is the upload page's address (/dictionaries/new); choose another.");
         if (string.IsNullOrWhiteSpace(manifest.Title) || manifest.Title.Length > 300) faults.Add("title: 1–300 characters.");
         if (manifest.Description.Length > 5000) faults.Add("description: at most 5,000 characters.");
 

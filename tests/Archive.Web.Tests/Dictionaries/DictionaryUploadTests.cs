@@ -132,6 +132,7 @@ public sealed class DictionaryUploadTests(ArchiveFixture archive) : IAsyncLifeti
         { "token-outside-vocabulary", "outside the model's vocabulary" },
         { "tokens-misnamed", "not to its name" },
         { "unknown-model", "no model 'gpt-9'" },
+        { "slug-of-the-upload-page", "'new' is the upload page's address" },
         { "no-weights", "sae_weights.safetensors: missing" },
     };
 
@@ -149,7 +150,7 @@ public sealed class DictionaryUploadTests(ArchiveFixture archive) : IAsyncLifeti
         };
         var weights = Weights();
         if (fault == "inflated-header") BinaryPrimitives.WriteUInt64LittleEndian(weights, 1UL << 40); // a header "a terabyte long"
-        var manifest = Manifest("ada-bad", tokens, model: fault == "unknown-model" ? "gpt-9" : BrownSae.ModelSlug,
+        var manifest = Manifest(fault == "slug-of-the-upload-page" ? "new" : "ada-bad", tokens, model: fault == "unknown-model" ? "gpt-9" : BrownSae.ModelSlug,
             tokenSha: fault == "tokens-misnamed" ? new string('b', 64) : null);
         using var content = Multipart(manifest, cfg, fault == "no-weights" ? null : weights, tokens, fault == "tokens-misnamed" ? $"tokens/{new string('b', 64)}" : null);
         await using var before = archive.CreateDbContext();
