@@ -1335,6 +1335,13 @@ namespace Archive.Migrations.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("published_at");
 
+                    b.PrimitiveCollection<List<int>>("RejectedRevisions")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer[]")
+                        .HasColumnName("rejected_revisions")
+                        .HasDefaultValueSql("'{}'");
+
                     b.Property<string>("SearchText")
                         .IsRequired()
                         .HasColumnType("text")

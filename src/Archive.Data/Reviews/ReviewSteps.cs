@@ -75,7 +75,16 @@ public static class ReviewSteps
             specimen.ProposalStatus = null;
             specimen.ProposedListingJson = null;
         }
-        else specimen.ProposalStatus = to;
+        else
+        {
+            specimen.ProposalStatus = to;
+            // Rejected stays rejected: hidden from readers even after a later revision is published.
+            if (to == SpecimenStatus.Rejected)
+            {
+                var number = await db.SpecimenRevisions.Where(r => r.Id == proposedRevisionId).Select(r => r.Number).SingleAsync(ct);
+                specimen.RejectedRevisions = [.. specimen.RejectedRevisions, number];
+            }
+        }
         specimen.UpdatedAt = now;
         return await db.SaveChangesAsync(ct);
     }

@@ -38,6 +38,11 @@ public sealed class Specimen
     public SpecimenRevision? ProposedRevision { get; set; }
     /// <summary>Draft, InReview or Rejected while there is a <see cref="ProposedRevisionId"/>; null otherwise.</summary>
     public SpecimenStatus? ProposalStatus { get; set; }
+    /// <summary>
+    /// Numbers of proposed revisions a reviewer rejected: they stay their author's and reviewers' even once a later
+    /// revision is published (revisions are immutable rows, so what is hidden is recorded here).
+    /// </summary>
+    public List<int> RejectedRevisions { get; set; } = [];
     /// <summary>The proposal's listing fields (title, summary, tags, ...; <see cref="Bundles.ProposedListing"/>), applied to this row when it is published.</summary>
     public string? ProposedListingJson { get; set; }
     public List<SpecimenRevision> Revisions { get; set; } = [];

@@ -19,6 +19,7 @@ internal sealed class SpecimenConfiguration : IEntityTypeConfiguration<Specimen>
         builder.HasOne(s => s.ProposedRevision).WithMany().HasForeignKey(s => s.ProposedRevisionId).OnDelete(DeleteBehavior.SetNull);
         builder.Property(s => s.ProposalStatus).HasConversion<string>().HasMaxLength(20);
         builder.Property(s => s.ProposedListingJson).HasColumnType("jsonb");
+        builder.Property(s => s.RejectedRevisions).HasDefaultValueSql("'{}'");
         builder.HasMany(s => s.Revisions).WithOne(r => r.Specimen).HasForeignKey(r => r.SpecimenId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne(s => s.SubmittedBy).WithMany().HasForeignKey(s => s.SubmittedById).OnDelete(DeleteBehavior.SetNull);
 

@@ -35,15 +35,17 @@ public static class SpecimenVisibility
     /// <summary>
     /// The revisions <paramref name="viewer"/> may open, and so their writeups, circuits, claims and evidence runs:
     /// those of specimens they may open, except that a public specimen's revisions after its current one (a proposal
-    /// its author is drafting or reviewers are reviewing, or one they rejected) are seen only by its submitter,
-    /// reviewers and admins.
+    /// its author is drafting or reviewers are reviewing) and proposals a reviewer rejected are seen only by its
+    /// submitter, reviewers and admins.
     /// </summary>
     public static Expression<Func<SpecimenRevision, bool>> RevisionViewableBy(SpecimenViewer viewer)
     {
         if (viewer.SeesEveryDraft) return r => true;
         var userId = viewer.UserId;
-        if (userId is null) return r => Public.Contains(r.Specimen.Status) && r.Number <= r.Specimen.CurrentRevision!.Number;
-        return r => r.Specimen.SubmittedById == userId || (Public.Contains(r.Specimen.Status) && r.Number <= r.Specimen.CurrentRevision!.Number);
+        if (userId is null)
+            return r => Public.Contains(r.Specimen.Status) && r.Number <= r.Specimen.CurrentRevision!.Number && !r.Specimen.RejectedRevisions.Contains(r.Number);
+        return r => r.Specimen.SubmittedById == userId
+            || (Public.Contains(r.Specimen.Status) && r.Number <= r.Specimen.CurrentRevision!.Number && !r.Specimen.RejectedRevisions.Contains(r.Number));
     }
 
     /// <summary>

@@ -114,7 +114,7 @@ public sealed class RevisionProposalTests(ArchiveFixture archive) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task A_rejected_proposal_leaves_the_published_revision_and_stays_hidden()
+    public async Task A_rejected_proposal_leaves_the_published_revision_and_stays_hidden_even_after_a_later_one_is_published()
     {
         await SubmitAsync("Induction heads, first look", "");
         await StepAsync(author, "SubmittedForReview");
@@ -129,6 +129,14 @@ public sealed class RevisionProposalTests(ArchiveFixture archive) : IAsyncLifeti
         Assert.Equal((SpecimenStatus.Published, 1, SpecimenStatus.Rejected), (specimen.Status, specimen.CurrentRevision!.Number, specimen.ProposalStatus));
         Assert.Equal(HttpStatusCode.NotFound, await StatusOfAsync(anonymous, $"/specimens/{Slug}/revisions/2"));
         Assert.DoesNotContain("overreaching", await anonymous.GetStringAsync($"/specimens/{Slug}", Ct));
+        // A later proposal published: the rejected one stays hidden from readers, in the history and at its address.
+        await SubmitAsync("Induction heads, second look", "\n\nA supported paragraph.\n");
+        await StepAsync(author, "SubmittedForReview");
+        await StepAsync(reviewer, "Published");
+        Assert.Contains("A supported paragraph.", await anonymous.GetStringAsync($"/specimens/{Slug}", Ct));
+        Assert.Equal(HttpStatusCode.NotFound, await StatusOfAsync(anonymous, $"/specimens/{Slug}/revisions/2"));
+        Assert.Equal(HttpStatusCode.NotFound, await StatusOfAsync(anonymous, $"/api/v1/specimens/{Slug}/revisions/2"));
+        Assert.Equal(HttpStatusCode.OK, await StatusOfAsync(author, $"/api/v1/specimens/{Slug}/revisions/2"));
         // Retraction is still of the specimen.
         await StepAsync(reviewer, "Retracted", "Superseded.");
         Assert.Equal(SpecimenStatus.Retracted, (await db.Specimens.AsNoTracking().SingleAsync(s => s.Slug == Slug, Ct)).Status);
