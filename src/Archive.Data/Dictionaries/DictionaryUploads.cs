@@ -130,26 +130,10 @@ public static partial class DictionaryUploads
         if (upload.Tokens is not null) await BlobRows.StoreAsync(db, store, upload.Tokens, ClaimInputFiles.TokenIdsMediaType, ct);
 
         var now = DateTimeOffset.UtcNow;
-        var dictionary = existing ?? db.FeatureDictionaries.Add(new FeatureDictionary
-        {
-            Slug = manifest.Slug, Title = manifest.Title, HookName = cfg.hook_name!, Architecture = cfg.architecture, ConfigJson = "{}",
-            Sha256 = weights.Hash.Hex, CreatedAt = now, SubmittedById = uploader.UserId,
-        }).Entity;
+        var dictionary = existing ?? db.FeatureDictionaries.Add(DictionaryRows.New(manifest.Slug, cfg, weights, now, uploader.UserId)).Entity;
         if (existing is not null && existing.Sha256 != weights.Hash.Hex) await FeatureRows.MarkEvidenceStaleAsync(db, manifest.Slug, ct);
-        dictionary.Title = manifest.Title;
-        dictionary.Description = manifest.Description;
+        DictionaryRows.Describe(dictionary, manifest.Title, manifest.Description, cfg, weights, sparsity, DescribeTokenSet(tokens));
         dictionary.ModelId = modelId;
-        dictionary.HookName = cfg.hook_name!;
-        dictionary.HookLayer = cfg.Layer ?? 0;
-        dictionary.Architecture = cfg.architecture;
-        dictionary.DIn = cfg.d_in;
-        dictionary.DSae = cfg.d_sae;
-        dictionary.K = cfg.k;
-        dictionary.ConfigJson = cfg.ToJson();
-        dictionary.Sha256 = weights.Hash.Hex;
-        dictionary.SizeBytes = weights.Length;
-        dictionary.SparsitySha256 = sparsity?.Hash.Hex;
-        dictionary.TokenSetDescription = DescribeTokenSet(tokens);
         var job = dictionary.DashboardJob ??= new DashboardJob { TokenSetSha256 = tokens.Sha256 };
         job.TokenSetSha256 = tokens.Sha256;
         job.TokenWindows = tokens.Windows;
@@ -188,9 +172,7 @@ public static partial class DictionaryUploads
         {
             var json = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(await File.ReadAllBytesAsync(config.Path, ct));
             files.TryGetValue(SaeLensFileNames.Sparsity, out var sparsity);
-            var cfg = SaeLensFiles.Inspect(json, weights.Path, sparsity?.Path);
-            cfg.Validate();
-            return cfg;
+            return SaeLensFiles.Inspect(json, weights.Path, sparsity?.Path); // FromJson validates cfg.json
         }
         catch (DecoderFallbackException)
         {

@@ -6,6 +6,7 @@ using Archive.Data.Dictionaries;
 using Archive.Data.Models;
 using Archive.Engine.Saes;
 using Archive.Formats.Dictionaries;
+using Archive.Formats.Models;
 using Archive.Formats.SaeLens;
 using Microsoft.EntityFrameworkCore;
 
@@ -15,7 +16,6 @@ namespace Archive.Specimens.Import;
 public sealed record DictionaryImport(
     BundleDictionary Manifest,
     SaeLensConfig Config,
-    string ConfigJson,
     string WeightsPath,
     string? SparsityPath,
     FeatureDashboardFile Dashboards);
@@ -70,7 +70,7 @@ public static class DictionaryImporter
                     throw new InvalidDataException($"Dictionary '{dictionary.Slug}': a top context of feature {f.Index} has mismatched tokens, activations or max index.");
             }
         }
-        return new DictionaryImport(dictionary, config, config.ToJson(), Path.Combine(folder, SaeLensFolder.WeightsFileName),
+        return new DictionaryImport(dictionary, config, Path.Combine(folder, SaeLensFolder.WeightsFileName),
             File.Exists(sparsityPath) ? sparsityPath : null, dashboards);
     }
 
@@ -98,8 +98,9 @@ public static class DictionaryImporter
         var manifest = import.Manifest;
         var weights = await BlobRows.StoreAsync(db, store, staged.Weights, BlobRows.MediaTypes.Safetensors, ct);
         var sparsity = staged.Sparsity is null ? null : await BlobRows.StoreAsync(db, store, staged.Sparsity, BlobRows.MediaTypes.Safetensors, ct);
-        if (import.Config.d_in != model.DModel && import.Config.hook_name!.Contains("resid", StringComparison.Ordinal))
-            throw new InvalidDataException($"Dictionary '{manifest.Slug}' reads {import.Config.hook_name} with d_in {import.Config.d_in}; model '{model.Slug}' has d_model {model.DModel}.");
+        // The upload's rule for the hook point and its width (SaeHookPoints), not a looser one of the importer's own.
+        if (SaeHookPoints.Check(import.Config, HookedTransformerConfig.FromJson(model.ConfigJson)) is { } hookFault)
+            throw new InvalidDataException($"Dictionary '{manifest.Slug}' on model '{model.Slug}': {hookFault}");
         var tokenSet = import.Dashboards.TokenSet;
         var tokenSetDescription = string.IsNullOrWhiteSpace(manifest.TokenSetDescription)
             ? $"{tokenSet.SequenceCount} × {tokenSet.SequenceLength} tokens: {tokenSet.Generator} (sha256 {tokenSet.Sha256})"
@@ -109,29 +110,13 @@ public static class DictionaryImporter
         var isNew = dictionary is null;
         if (dictionary is null)
         {
-            dictionary = new FeatureDictionary
-            {
-                Slug = manifest.Slug, Title = manifest.Title, HookName = import.Config.hook_name!, Architecture = import.Config.architecture,
-                ConfigJson = import.ConfigJson, Sha256 = weights.Hash.Hex, CreatedAt = DateTimeOffset.UtcNow,
-            };
+            dictionary = DictionaryRows.New(manifest.Slug, import.Config, weights, DateTimeOffset.UtcNow, submittedById: null);
             db.FeatureDictionaries.Add(dictionary);
         }
         var weightsChanged = !isNew && dictionary.Sha256 != weights.Hash.Hex;
         var replace = isNew || dictionary.Sha256 != weights.Hash.Hex || dictionary.TokenSetDescription != tokenSetDescription || dictionary.ModelId != model.Id;
-        dictionary.Title = manifest.Title;
-        dictionary.Description = manifest.Description;
+        DictionaryRows.Describe(dictionary, manifest.Title, manifest.Description, import.Config, weights, sparsity, tokenSetDescription);
         dictionary.Model = model;
-        dictionary.HookName = import.Config.hook_name!;
-        dictionary.HookLayer = import.Config.Layer ?? 0;
-        dictionary.Architecture = import.Config.architecture;
-        dictionary.DIn = import.Config.d_in;
-        dictionary.DSae = import.Config.d_sae;
-        dictionary.K = import.Config.k;
-        dictionary.ConfigJson = import.ConfigJson;
-        dictionary.Sha256 = weights.Hash.Hex;
-        dictionary.SizeBytes = weights.Length;
-        dictionary.SparsitySha256 = sparsity?.Hash.Hex;
-        dictionary.TokenSetDescription = tokenSetDescription;
         await db.SaveChangesAsync(ct);
 
         if (!replace)
