@@ -85,18 +85,57 @@ public sealed class DashboardWorker(
         return true;
     }
 
-    private Task HeartbeatAsync(LeasedDashboardJob job, CancellationTokenSource lost, CancellationToken ct) =>
-        QueueDrain.HeartbeatAsync(async token =>
+    private async Task HeartbeatAsync(LeasedDashboardJob job, CancellationTokenSource lost, CancellationToken ct)
+    {
+        var o = options.Value;
+        while (!ct.IsCancellationRequested)
         {
-            if (await DashboardQueue.RenewAsync(dataSource, job, options.Value.LeaseDuration, token)) return true;
-            await lost.CancelAsync();
-            return false;
-        }, options.Value.LeaseDuration / 3, logger, $"Dashboard job {job.DictionaryId}", ct);
+            try
+            {
+                await Task.Delay(o.LeaseDuration / 3, ct);
+                if (!await DashboardQueue.RenewAsync(dataSource, job, o.LeaseDuration, ct))
+                {
+                    await lost.CancelAsync();
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning("Dashboard job {Dictionary}: lease renewal failed ({Reason}).", job.DictionaryId, ex.Message);
+            }
+        }
+    }
 
-    // One job at a time: a wake already pending is enough.
-    private Task ListenAsync(CancellationToken ct) =>
-        QueueDrain.ListenAsync(dataSource, [DashboardChannels.Requested], (_, _) => { if (wake.CurrentCount == 0) wake.Release(); },
-            options.Value.PollInterval, logger, ct);
+    private async Task ListenAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(ct);
+                connection.Notification += (_, _) => wake.Release();
+                await using (var listen = connection.CreateCommand())
+                {
+                    listen.CommandText = $"LISTEN {DashboardChannels.Requested}";
+                    await listen.ExecuteNonQueryAsync(ct);
+                }
+                while (!ct.IsCancellationRequested) await connection.WaitAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning("Listening for dashboard requests failed ({Reason}); polling until it reconnects.", ex.Message);
+                await Task.Delay(options.Value.PollInterval, ct).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
 
     public override void Dispose()
     {

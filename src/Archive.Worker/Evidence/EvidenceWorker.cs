@@ -132,29 +132,65 @@ public sealed class EvidenceWorker(
         }
     }
 
-    private Task HeartbeatAsync(LeasedRun leased, RunControl control, CancellationToken ct) =>
-        QueueDrain.HeartbeatAsync(async token =>
+    private async Task HeartbeatAsync(LeasedRun leased, RunControl control, CancellationToken ct)
+    {
+        var o = options.Value;
+        var every = o.LeaseDuration / 3;
+        while (!ct.IsCancellationRequested)
         {
-            switch (await EvidenceQueue.RenewAsync(dataSource, leased.Id, options.Value.WorkerName, options.Value.LeaseDuration, token))
+            try
             {
-                case LeaseState.CancelRequested: control.Stop(StopReason.CancelRequested); return false;
-                case LeaseState.Lost: control.Stop(StopReason.LeaseLost); return false;
-                default: return true;
+                await Task.Delay(every, ct);
+                switch (await EvidenceQueue.RenewAsync(dataSource, leased.Id, o.WorkerName, o.LeaseDuration, ct))
+                {
+                    case LeaseState.CancelRequested: control.Stop(StopReason.CancelRequested); return;
+                    case LeaseState.Lost: control.Stop(StopReason.LeaseLost); return;
+                }
             }
-        }, options.Value.LeaseDuration / 3, logger, $"Evidence run {leased.Id}", ct);
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // PostgreSQL unreachable for a moment: keep working and try again; if the outage outlasts the lease,
+                // the next renewal finds the lease lost and the run is abandoned to whoever took it.
+                logger.LogWarning("Evidence run {Run}: lease renewal failed ({Reason}).", leased.Id, ex.Message);
+            }
+        }
+    }
 
-    private Task ListenAsync(CancellationToken ct) =>
-        QueueDrain.ListenAsync(dataSource, [EvidenceChannels.Requested, EvidenceChannels.Cancel], (_, e) =>
+    private async Task ListenAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
         {
-            if (e.Channel == EvidenceChannels.Cancel)
+            try
             {
-                if (Guid.TryParse(e.Payload, out var id) && running.TryGetValue(id, out var control)) control.Stop(StopReason.CancelRequested);
+                await using var connection = await dataSource.OpenConnectionAsync(ct);
+                connection.Notification += (_, e) =>
+                {
+                    if (e.Channel == EvidenceChannels.Cancel)
+                    {
+                        if (Guid.TryParse(e.Payload, out var id) && running.TryGetValue(id, out var control)) control.Stop(StopReason.CancelRequested);
+                    }
+                    else if (wake.CurrentCount < options.Value.Concurrency)
+                    {
+                        wake.Release();
+                    }
+                };
+                await using (var listen = new NpgsqlCommand($"LISTEN {EvidenceChannels.Requested}; LISTEN {EvidenceChannels.Cancel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(ct);
+                }
+                while (!ct.IsCancellationRequested) await connection.WaitAsync(ct);
             }
-            else if (wake.CurrentCount < options.Value.Concurrency)
+            catch (Exception ex) when (!ct.IsCancellationRequested)
             {
-                wake.Release();
+                logger.LogWarning("Lost the LISTEN connection ({Reason}); polling until it is back.", ex.Message);
+                await Task.Delay(options.Value.PollInterval, ct).ContinueWith(_ => { }, TaskScheduler.Default);
             }
-        }, options.Value.PollInterval, logger, ct);
+        }
+    }
 
     public override void Dispose()
     {
